@@ -1,0 +1,72 @@
+/** Options shared by every gapless error. */
+export interface GaplessErrorOptions {
+  /** The underlying error, kept for logs; never shown to users as a stack. */
+  cause?: unknown;
+}
+
+/**
+ * Base of every error gapless raises on purpose. `code` is stable and meant
+ * for programs (HTTP bodies, CLI exit codes); `message` is one line for people.
+ */
+export class GaplessError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options: GaplessErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A caller passed something malformed: a bad date, range, granularity or series. */
+export class InvalidArgumentError extends GaplessError {
+  constructor(message: string, code = 'INVALID_ARGUMENT', options?: GaplessErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** The configuration (file, env or flags) is invalid; the message names the key. */
+export class ConfigError extends GaplessError {
+  constructor(message: string, options?: GaplessErrorOptions) {
+    super('CONFIG_INVALID', message, options);
+  }
+}
+
+/** Something named does not exist: a feed, a series, a file. */
+export class NotFoundError extends GaplessError {
+  constructor(message: string, code = 'NOT_FOUND', options?: GaplessErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** A data source failed. `retryable` tells the retry loop whether to try again. */
+export class SourceError extends GaplessError {
+  readonly retryable: boolean;
+  /** How long the source asked us to wait (from `Retry-After`), if it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    init: { code?: string; retryable: boolean; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(init.code ?? (init.retryable ? 'SOURCE_RETRYABLE' : 'SOURCE_FAILED'), message, {
+      cause: init.cause,
+    });
+    this.retryable = init.retryable;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** Reading or writing the store failed. */
+export class StorageError extends GaplessError {
+  constructor(message: string, options?: GaplessErrorOptions) {
+    super('STORAGE_FAILED', message, options);
+  }
+}
+
+/** The operation was cancelled through an `AbortSignal`. */
+export class CancelledError extends GaplessError {
+  constructor(message = 'operation cancelled') {
+    super('CANCELLED', message);
+  }
+}
