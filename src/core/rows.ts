@@ -115,3 +115,9 @@ function compareIds(a: string, b: string): number {
   if (a.length !== b.length && /^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The frame as candles, or an error if it holds trades. */
+export function asCandles(frame: Frame): CandleFrame {
+  if (frame.kind !== 'candle') throw new TypeError('expected a candle frame, got trades');
+  return frame;
+}

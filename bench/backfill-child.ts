@@ -1,0 +1,43 @@
+/**
+ * One backfill in a fresh process, so its time and peak memory are its own.
+ * Input: a JSON argument; output: one JSON line on stdout.
+ */
+import { parseConfig } from '../src/config/load-config.js';
+import { makeSeries } from '../src/core/series.js';
+import { HistoryProvider } from '../src/provider/history-provider.js';
+import { createFeedFetcher } from '../src/sources/feed-fetcher.js';
+import { openEmbeddedStore } from '../src/storage/embedded-store.js';
+
+/** What the parent asks for. */
+export interface BackfillJob {
+  feed: Record<string, unknown>;
+  dataDir: string;
+  startMs: number;
+  endMs: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as BackfillJob;
+const config = parseConfig({ data_dir: job.dataDir, feeds: [job.feed] });
+const feed = config.feeds[0]!;
+const store = await openEmbeddedStore({ dataDir: job.dataDir });
+const fetcher = createFeedFetcher(feed);
+const provider = new HistoryProvider({ store, fetcher });
+const began = performance.now();
+const results = await Promise.all(
+  feed.subjects.map((subject) =>
+    provider.fillMissing(job.startMs, job.endMs, {
+      series: makeSeries({ source: feed.source, subject, kind: 'candle', granularity: feed.granularities[0] }),
+    }),
+  ),
+);
+const seconds = (performance.now() - began) / 1000;
+await fetcher.close?.();
+await store.close();
+process.stdout.write(
+  `${JSON.stringify({
+    rows: results.reduce((n, r) => n + r.rowsWritten, 0),
+    gaps: results.reduce((n, r) => n + r.gapsLeft.length, 0),
+    seconds,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  })}\n`,
+);

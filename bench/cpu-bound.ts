@@ -1,0 +1,126 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { parseSeries } from '../src/core/series.js';
+import { HistoryProvider } from '../src/provider/history-provider.js';
+import { openEmbeddedStore } from '../src/storage/embedded-store.js';
+import { backfillInChild } from './child.js';
+import { startSimProcess } from './sim-process.js';
+
+const YEAR_START = Date.UTC(2023, 0, 1);
+const YEAR_END = Date.UTC(2024, 0, 1);
+const FIVE_YEAR_START = Date.UTC(2019, 0, 1);
+const PAGE = 1000;
+const CONCURRENCY = 8;
+
+const feed = (url: string) => ({
+  source: 'bench',
+  exchange: 'binance',
+  api_url: url,
+  subjects: ['BTC/USDT'],
+  granularities: ['1m'],
+  concurrency: CONCURRENCY,
+});
+
+/** Bare baseline: the same klines pages with `fetch` + `JSON.parse` and nothing else. */
+async function barePageLoop(url: string): Promise<number> {
+  const starts: number[] = [];
+  for (let t = YEAR_START; t < YEAR_END; t += PAGE * 60_000) starts.push(t);
+  const began = performance.now();
+  let rows = 0;
+  const worker = async () => {
+    for (let t = starts.shift(); t !== undefined; t = starts.shift()) {
+      const res = await fetch(
+        `${url}/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${t}&limit=${PAGE}`,
+      );
+      rows += (JSON.parse(await res.text()) as unknown[]).length;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  if (rows < 525_600) throw new Error(`bare loop got ${rows} rows`);
+  return (performance.now() - began) / 1000;
+}
+
+/** Median of `n` timed runs of `fn`, in seconds. */
+async function median(n: number, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const began = performance.now();
+    await fn();
+    times.push((performance.now() - began) / 1000);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+}
+
+/**
+ * No latency, no limit: backfill cost over a bare page loop; then reading the
+ * stored year through the provider over DuckDB straight; and peak memory of a
+ * 1-year and a 5-year backfill.
+ */
+export async function runCpuBound(dir: string) {
+  const sim = await startSimProcess([]);
+  try {
+    await barePageLoop(sim.url); // warm the server up
+    const bare = await barePageLoop(sim.url);
+    const oneYear = await backfillInChild({
+      dataDir: join(dir, 'one'),
+      startMs: YEAR_START,
+      endMs: YEAR_END,
+      feed: feed(sim.url),
+    });
+    const bare2 = await barePageLoop(sim.url);
+    const bareSeconds = Math.min(bare, bare2);
+    const fiveYear = await backfillInChild({
+      dataDir: join(dir, 'five'),
+      startMs: FIVE_YEAR_START,
+      endMs: YEAR_END,
+      feed: feed(sim.url),
+    });
+    const read = await readBench(join(dir, 'one'));
+    return {
+      cpu: {
+        rows: oneYear.rows,
+        backfill_s: oneYear.seconds,
+        bare_s: bareSeconds,
+        ratio_to_bare: oneYear.seconds / bareSeconds,
+      },
+      read,
+      rss: {
+        one_year_mb: Math.round(oneYear.maxRssMb),
+        five_year_mb: Math.round(fiveYear.maxRssMb),
+        growth_ratio: fiveYear.maxRssMb / oneYear.maxRssMb,
+      },
+    };
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function readBench(dataDir: string): Promise<Record<string, number>> {
+  const series = parseSeries('candle:bench:BTC/USDT:1m');
+  const store = await openEmbeddedStore({ dataDir });
+  const provider = new HistoryProvider({ store });
+  let rows = 0;
+  const providerS = await median(5, async () => {
+    rows = (await provider.fetch(YEAR_START, YEAR_END, { series })).length;
+  });
+  await store.close();
+
+  const seriesDir = join(dataDir, 'bench', 'BTC%2FUSDT', 'candle', '1m');
+  const files = readdirSync(seriesDir)
+    .filter((f) => f.endsWith('.parquet'))
+    .map((f) => `'${join(seriesDir, f)}'`);
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  const sql = `SELECT epoch_ms(ts_event) AS ts, open, high, low, close, volume, meta
+    FROM read_parquet([${files.join(',')}])
+    WHERE ts_event >= make_timestamptz(${YEAR_START * 1000}) AND ts_event < make_timestamptz(${YEAR_END * 1000})
+    ORDER BY ts_event`;
+  let duckRows = 0;
+  const duckS = await median(5, async () => {
+    duckRows = (await conn.runAndReadAll(sql)).getColumns()[0]!.length;
+  });
+  conn.closeSync();
+  if (rows !== duckRows) throw new Error(`read mismatch: provider ${rows}, duckdb ${duckRows}`);
+  return { rows, provider_ms: providerS * 1000, duckdb_ms: duckS * 1000, ratio_to_duckdb: providerS / duckS };
+}

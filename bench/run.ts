@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: every benchmark side by side with its baseline, measured in
+ * the same run. Prints a table and writes bench/results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BenchRow, printTable } from './table.js';
+import { runCpuBound } from './cpu-bound.js';
+import { runRateLimited } from './rate-limited.js';
+
+const root = join(tmpdir(), `gapless-bench-${process.pid}`);
+const rows: BenchRow[] = [];
+const results: Record<string, Record<string, number>> = {};
+
+function record(name: string, figures: Record<string, number>, targets: BenchRow['targets']): void {
+  results[name] = figures;
+  rows.push({ name, figures, targets });
+}
+
+try {
+  const limited = await runRateLimited(join(root, 'rate-limited'));
+  record('rate_limited', limited, {
+    efficiency: { op: '>=', value: 0.9 },
+    http_429: { op: '<=', value: 0 },
+    ratio_to_naive: { op: '>=', value: 4 },
+  });
+  const cpu = await runCpuBound(join(root, 'cpu-bound'));
+  record('cpu_bound', cpu.cpu, { ratio_to_bare: { op: '<=', value: 1.3 } });
+  record('read', cpu.read, { ratio_to_duckdb: { op: '<=', value: 1.5 } });
+  record('peak_rss_mb', cpu.rss, {
+    one_year_mb: { op: '<=', value: 300 },
+    five_year_mb: { op: '<=', value: 300 },
+    growth_ratio: { op: '<=', value: 1.2 },
+  });
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
+
+printTable(rows);
+writeFileSync('bench/results.json', `${JSON.stringify({ measuredAt: new Date().toISOString(), results }, null, 2)}\n`);

@@ -1,0 +1,119 @@
+import { MultiBar, Presets } from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { selectSeries } from '../../config/feeds.js';
+import { makeRange } from '../../core/range-math.js';
+import { seriesId, type Series } from '../../core/series.js';
+import { parseTime } from '../../core/time.js';
+import type { FillResult } from '../../provider/history-provider.js';
+import { type CommonFlags, openApp } from '../app.js';
+import { describeError, exitCodeFor } from '../exit-codes.js';
+import { positiveInt, withCommonFlags, withSelectionFlags } from '../options.js';
+
+interface BackfillFlags extends CommonFlags {
+  feed?: string[];
+  symbols?: string[];
+  kind?: string[];
+  granularity?: string[];
+  start?: string;
+  end?: string;
+  parallel: string;
+}
+
+interface Outcome {
+  series: Series;
+  result?: FillResult;
+  error?: unknown;
+  seconds: number;
+}
+
+const FIVE_YEARS_MS = 5 * 365 * 86_400_000;
+
+/** `gapless backfill`: fill the missing history of the selected series. */
+export function registerBackfillCommand(program: Command): void {
+  withSelectionFlags(withCommonFlags(program.command('backfill')))
+    .description('fetch and store the missing history of the configured series')
+    .option('--start <time>', 'start (ISO date/time, epoch s or ms); default 5 years ago')
+    .option('--end <time>', 'end, exclusive; default now')
+    .option('--parallel <n>', 'series backfilled at once', '4')
+    .action(async (flags: BackfillFlags) => {
+      process.exitCode = await runBackfill(flags);
+    });
+}
+
+async function runBackfill(flags: BackfillFlags): Promise<number> {
+  const nowMs = Date.now();
+  const startMs =
+    flags.start === undefined ? nowMs - FIVE_YEARS_MS : parseTime(flags.start, '--start', nowMs);
+  const endMs = flags.end === undefined ? nowMs : parseTime(flags.end, '--end', nowMs);
+  makeRange(startMs, endMs, '--start/--end');
+  const parallel = positiveInt(flags.parallel, '--parallel');
+  const app = await openApp(flags);
+  try {
+    const series = selectSeries(app.config, {
+      feeds: flags.feed,
+      subjects: flags.symbols,
+      kinds: flags.kind,
+      granularities: flags.granularity,
+    });
+    const bars = process.stderr.isTTY
+      ? new MultiBar(
+          {
+            format: ' {bar} {percentage}% | {series} | {rows} rows | eta {eta_formatted}',
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          Presets.shades_classic,
+        )
+      : undefined;
+    const outcomes: Outcome[] = [];
+    const queue = [...series];
+    const worker = async () => {
+      for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+        const id = seriesId(s);
+        const bar = bars?.create(1000, 0, { series: id, rows: 0 });
+        const began = performance.now();
+        try {
+          const result = await app.providerFor(s).fillMissing(startMs, endMs, {
+            series: s,
+            onProgress: (p) =>
+              bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), { rows: p.rowsWritten }),
+          });
+          bar?.update(1000, { rows: result.rowsWritten });
+          outcomes.push({ series: s, result, seconds: (performance.now() - began) / 1000 });
+        } catch (error) {
+          outcomes.push({ series: s, error, seconds: (performance.now() - began) / 1000 });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, series.length) }, worker));
+    bars?.stop();
+    printSummary(series, outcomes);
+    const failed = outcomes.filter((o) => o.error !== undefined);
+    for (const f of failed) {
+      process.stderr.write(`error: backfill of ${seriesId(f.series)} failed: ${describeError(f.error)}\n`);
+    }
+    return failed.length === 0 ? 0 : exitCodeFor(failed[0]!.error);
+  } finally {
+    await app.close();
+  }
+}
+
+function printSummary(order: Series[], outcomes: Outcome[]): void {
+  const table = new Table({
+    head: ['series', 'rows written', 'gaps left', 'time', 'status'],
+    style: { head: [], border: [] },
+  });
+  for (const s of order) {
+    const o = outcomes.find((x) => x.series === s);
+    if (o === undefined) continue;
+    table.push([
+      seriesId(s),
+      (o.result?.rowsWritten ?? 0).toLocaleString('en-US'),
+      o.result ? String(o.result.gapsLeft.length) : '?',
+      `${o.seconds.toFixed(1)}s`,
+      o.error === undefined ? 'ok' : 'failed',
+    ]);
+  }
+  process.stdout.write(`${table.toString()}\n`);
+}

@@ -1,0 +1,79 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { selectSeries } from '../../config/feeds.js';
+import { makeRange, mergeRanges, type Range, subtractRanges } from '../../core/range-math.js';
+import { seriesId } from '../../core/series.js';
+import { formatTime, parseTime } from '../../core/time.js';
+import { type CommonFlags, openApp } from '../app.js';
+import { withCommonFlags, withSelectionFlags } from '../options.js';
+
+interface CoverageFlags extends CommonFlags {
+  feed?: string[];
+  symbols?: string[];
+  kind?: string[];
+  granularity?: string[];
+  start?: string;
+  end?: string;
+  json?: boolean;
+}
+
+const asJson = (r: Range) => ({
+  start: formatTime(r.startMs),
+  end: formatTime(r.endMs),
+  start_ms: r.startMs,
+  end_ms: r.endMs,
+});
+
+/** `gapless coverage`: covered ranges and gaps per series. */
+export function registerCoverageCommand(program: Command): void {
+  withSelectionFlags(withCommonFlags(program.command('coverage')))
+    .description('show covered ranges and gaps of the configured series')
+    .option('--start <time>', 'look for gaps from here (default: first covered bar)')
+    .option('--end <time>', 'look for gaps up to here (default: last covered bar)')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: CoverageFlags) => {
+      const app = await openApp(flags);
+      try {
+        const series = selectSeries(app.config, {
+          feeds: flags.feed,
+          subjects: flags.symbols,
+          kinds: flags.kind,
+          granularities: flags.granularity,
+        });
+        const reports = [];
+        for (const s of series) {
+          const covered = await app.store.coverage(s);
+          const first = covered[0]?.startMs;
+          const last = covered[covered.length - 1]?.endMs;
+          const startMs = flags.start === undefined ? first : parseTime(flags.start, '--start');
+          const endMs = flags.end === undefined ? last : parseTime(flags.end, '--end');
+          let gaps: Range[] = [];
+          if (startMs !== undefined && endMs !== undefined) {
+            gaps = subtractRanges([makeRange(startMs, endMs, '--start/--end')], mergeRanges(covered));
+          }
+          reports.push({ series: seriesId(s), covered, gaps });
+        }
+        if (flags.json) {
+          const out = reports.map((r) => ({
+            series: r.series,
+            covered: r.covered.map(asJson),
+            gaps: r.gaps.map(asJson),
+          }));
+          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+          return;
+        }
+        const table = new Table({
+          head: ['series', 'covered', 'gaps'],
+          style: { head: [], border: [] },
+        });
+        const lines = (rs: Range[]) =>
+          rs.length === 0
+            ? '-'
+            : rs.map((r) => `${formatTime(r.startMs)} .. ${formatTime(r.endMs)}`).join('\n');
+        for (const r of reports) table.push([r.series, lines(r.covered), lines(r.gaps)]);
+        process.stdout.write(`${table.toString()}\n`);
+      } finally {
+        await app.close();
+      }
+    });
+}

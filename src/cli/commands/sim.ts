@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { makeRange, type Range } from '../../core/range-math.js';
+import { parseTime } from '../../core/time.js';
+import { type SimServerOptions, startSimServer } from '../../sim/server.js';
+
+interface SimFlags {
+  port: string;
+  host: string;
+  seed?: string;
+  latencyMs?: string;
+  weightPerMinute?: string;
+  errorRate?: string;
+  truncateRate?: string;
+  duplicateRows?: boolean;
+  shuffleRows?: boolean;
+  maintenance: string[];
+  faultSeed?: string;
+}
+
+function number(flag: string, text: string, min: number, max = Number.POSITIVE_INFINITY): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    const bounds = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new InvalidArgumentError(`${flag} must be a number ${bounds}, got '${text}'`);
+  }
+  return value;
+}
+
+function integer(flag: string, text: string, min: number, max?: number): number {
+  const value = number(flag, text, min, max);
+  if (!Number.isInteger(value)) {
+    throw new InvalidArgumentError(`${flag} must be a whole number, got '${text}'`);
+  }
+  return value;
+}
+
+function window(text: string): Range {
+  const parts = text.split('/');
+  if (parts.length !== 2) {
+    throw new InvalidArgumentError(`--maintenance must be START/END, got '${text}'`);
+  }
+  return makeRange(
+    parseTime(parts[0]!, '--maintenance start'),
+    parseTime(parts[1]!, '--maintenance end'),
+    '--maintenance',
+  );
+}
+
+/** Turns the flags into server options; throws `InvalidArgumentError` naming a bad flag. */
+export function simServerOptions(flags: SimFlags): SimServerOptions {
+  const options: SimServerOptions = {
+    port: integer('--port', flags.port, 0, 65_535),
+    host: flags.host,
+    duplicateRows: flags.duplicateRows === true,
+    shuffleRows: flags.shuffleRows === true,
+    maintenance: flags.maintenance.map(window),
+  };
+  if (flags.seed !== undefined) options.seed = integer('--seed', flags.seed, 0);
+  if (flags.faultSeed !== undefined) options.faultSeed = integer('--fault-seed', flags.faultSeed, 0);
+  if (flags.latencyMs !== undefined) options.latencyMs = number('--latency-ms', flags.latencyMs, 0);
+  if (flags.weightPerMinute !== undefined) {
+    options.weightPerMinute = integer('--weight-per-minute', flags.weightPerMinute, 1);
+  }
+  if (flags.errorRate !== undefined) options.errorRate = number('--error-rate', flags.errorRate, 0, 1);
+  if (flags.truncateRate !== undefined) {
+    options.truncateRate = number('--truncate-rate', flags.truncateRate, 0, 1);
+  }
+  return options;
+}
+
+/** `gapless sim`: runs the simulated Binance-shaped exchange until SIGINT/SIGTERM. */
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('run the simulated exchange (Binance-shaped HTTP API) for tests and demos')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8765')
+    .option('--host <address>', 'interface to bind', '127.0.0.1')
+    .option('--seed <n>', 'market seed (default 42)')
+    .option('--latency-ms <ms>', 'delay added to every answer')
+    .option('--weight-per-minute <n>', 'request weight allowed per rolling minute (429/418 past it)')
+    .option('--error-rate <share>', 'share of data requests answered 5xx, 0..1')
+    .option('--truncate-rate <share>', 'share of data requests answered with a cut body, 0..1')
+    .option('--duplicate-rows', 'repeat rows across page edges')
+    .option('--shuffle-rows', 'put rows out of order inside a page')
+    .option(
+      '--maintenance <start/end>',
+      'a window with no data, ISO or epoch (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--fault-seed <n>', 'seed of the fault draws (default 1)')
+    .action(async (flags: SimFlags) => {
+      const server = await startSimServer(simServerOptions(flags));
+      process.stdout.write(`sim exchange listening on ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

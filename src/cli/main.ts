@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerBackfillCommand } from './commands/backfill.js';
+import { registerCoverageCommand } from './commands/coverage.js';
+import { registerReadCommand } from './commands/read.js';
+import { registerSimCommand } from './commands/sim.js';
+import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
+
+const program = new Command('gapless')
+  .description('market history without holes: backfill, check, store and serve candles and trades')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerBackfillCommand(program);
+registerCoverageCommand(program);
+registerReadCommand(program);
+registerSimCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help).
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    if (process.env.GAPLESS_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
+}

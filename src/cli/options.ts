@@ -1,0 +1,35 @@
+import { type Command, Option } from 'commander';
+import { InvalidArgumentError } from '../core/errors.js';
+
+/** Splits a comma list flag (`--symbols BTC/USDT,ETH/USDT`). */
+export function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** Adds `--config` and `--data-dir`, which every data command takes. */
+export function withCommonFlags(command: Command): Command {
+  return command
+    .addOption(new Option('-c, --config <file>', 'configuration file (default ./gapless.yaml)'))
+    .addOption(new Option('-d, --data-dir <dir>', 'data directory (overrides data_dir)'));
+}
+
+/** Adds the series selection flags. */
+export function withSelectionFlags(command: Command): Command {
+  return command
+    .option('-f, --feed <sources>', 'feeds (source names), comma separated', commaList)
+    .option('-s, --symbols <subjects>', 'subjects, comma separated, or "*" for all', commaList)
+    .option('-k, --kind <kinds>', 'candle and/or trade, comma separated', commaList)
+    .option('-g, --granularity <list>', 'bar sizes, comma separated (e.g. 1m,1h)', commaList);
+}
+
+/** Parses a whole number >= 1 from a flag, or fails naming the flag. */
+export function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`${flag} must be a whole number >= 1, got '${value}'`);
+  }
+  return n;
+}

@@ -1,0 +1,316 @@
+import type { Exchange, OHLCV, Trade as CcxtTrade } from 'ccxt';
+import { InvalidArgumentError, SourceError } from '../core/errors.js';
+import { floorToBar } from '../core/granularity.js';
+import { makeRange, type Range } from '../core/range-math.js';
+import { type Candle, type Page, sortUnique, type Trade } from '../core/rows.js';
+import { type Series, seriesId, seriesStepMs } from '../core/series.js';
+import { formatTime } from '../core/time.js';
+import { createCcxtExchange, toSourceError } from './ccxt-exchange.js';
+import { collectPages, type DataFetcher, type FetchOptions } from './data-fetcher.js';
+import { checkNumber } from './options-check.js';
+import { orderedPool, raceSignal, windows } from './paging.js';
+import { type RateLimiter, type RateLimiterOptions, rateLimiterFor } from './rate-limiter.js';
+import { checkRetryOptions, type RetryOptions, withRetry } from './retry.js';
+
+/** Options of {@link createCcxtFetcher}. */
+export interface CcxtFetcherOptions {
+  /** The gapless source name the series carry, e.g. `binance`. */
+  source: string;
+  /** Any ccxt exchange id, e.g. `binance`. */
+  exchange: string;
+  /** Passed to the ccxt constructor (keys, `options`, ...). */
+  options?: Record<string, unknown>;
+  /** Replaces the origin of every API URL, keeping paths: proxies, testnets, the sim. */
+  apiUrl?: string;
+  /**
+   * The process-wide limiter for this exchange and URL, plus the weight of one call.
+   * @default 60000 / exchange.rateLimit calls per minute, requestWeight 2
+   */
+  rateLimit?: RateLimiterOptions & { requestWeight?: number };
+  /** Retries of each request. */
+  retry?: RetryOptions;
+  /**
+   * Pages in flight at once.
+   * @default 8
+   */
+  concurrency?: number;
+  /** Per-request timeout (ccxt's default is 10 s). */
+  timeoutMs?: number;
+  /** Clock deciding which bar is still open. */
+  nowMs?: () => number;
+  /**
+   * Candles per request; the exchange's maximum by default (ccxt `features`).
+   */
+  candlesPageLimit?: number;
+  /**
+   * Trades per request.
+   * @default 1000
+   */
+  tradesPageLimit?: number;
+  /**
+   * Length of one trade page's window.
+   * @default 3600000
+   */
+  tradesWindowMs?: number;
+}
+
+// Used when ccxt's `features` do not say.
+const KNOWN_OHLCV_LIMITS: Record<string, number> = { binance: 1000, binanceus: 1000, bybit: 1000, okx: 300, kraken: 720 };
+
+/**
+ * A {@link DataFetcher} over any ccxt exchange. Candle ranges are cut into
+ * windows of one full page each and fetched concurrently inside the shared
+ * rate limit, then yielded in time order; trades come in windows of an hour,
+ * paged by time inside each window. Every request is retried on throttling,
+ * server faults, timeouts and bad bodies.
+ * @example
+ * const fetcher = createCcxtFetcher({ source: 'binance', exchange: 'binance' });
+ * const rows = await fetcher.fetch(parseSeries('candle:binance:BTC/USDT:1m'), { startMs, endMs });
+ */
+export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
+  const concurrency = checkNumber('concurrency', options.concurrency, 8, { min: 1, integer: true });
+  const tradesPageLimit = checkNumber('tradesPageLimit', options.tradesPageLimit, 1000, {
+    min: 1,
+    integer: true,
+  });
+  const tradesWindowMs = checkNumber('tradesWindowMs', options.tradesWindowMs, 3_600_000, {
+    min: 1,
+    integer: true,
+  });
+  checkRetryOptions(options.retry);
+  const requestWeight = checkNumber('requestWeight', options.rateLimit?.requestWeight, 2, {
+    min: 0.001,
+  });
+  const exchange = createCcxtExchange({
+    exchange: options.exchange,
+    ...(options.options === undefined ? {} : { options: options.options }),
+    ...(options.apiUrl === undefined ? {} : { apiUrl: options.apiUrl }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  const candlesPageLimit = checkNumber(
+    'candlesPageLimit',
+    options.candlesPageLimit,
+    ohlcvLimit(exchange),
+    { min: 1, integer: true },
+  );
+  const limiter = rateLimiterFor(`ccxt:${options.exchange}:${options.apiUrl ?? 'default'}`, {
+    tokensPerInterval: Math.max(
+      2 * requestWeight,
+      Math.floor(60_000 / Math.max(1, Number(exchange.rateLimit) || 100)) * requestWeight,
+    ),
+    intervalMs: 60_000,
+    ...options.rateLimit,
+  });
+  const nowMs = options.nowMs ?? Date.now;
+  const name = `ccxt:${options.exchange}`;
+  let markets: Promise<unknown> | undefined;
+
+  const call = <T>(
+    what: string,
+    fetchOptions: FetchOptions,
+    signal: AbortSignal,
+    fn: () => Promise<T>,
+  ): Promise<T> =>
+    withRetry(
+      async () => {
+        const release = await limiter.acquire(requestWeight, signal);
+        try {
+          return await raceSignal(fn(), signal);
+        } catch (error) {
+          throw throttled(toSourceError(error, what, exchange.id), limiter);
+        } finally {
+          release();
+        }
+      },
+      {
+        ...options.retry,
+        signal,
+        what,
+        onRetry: (info) => {
+          options.retry?.onRetry?.(info);
+          fetchOptions.onRetry?.(info);
+        },
+      },
+    );
+
+  const ready = (fetchOptions: FetchOptions, signal: AbortSignal): Promise<unknown> => {
+    markets ??= call(`${name} markets`, fetchOptions, signal, () => exchange.loadMarkets()).catch(
+      (error: unknown) => {
+        markets = undefined;
+        throw error;
+      },
+    );
+    return markets;
+  };
+
+  async function candleWindow(
+    series: Series,
+    window: Range,
+    fetchOptions: FetchOptions,
+    signal: AbortSignal,
+  ): Promise<Page> {
+    const stepMs = seriesStepMs(series);
+    const what = `${seriesId(series)} [${formatTime(window.startMs)}, ${formatTime(window.endMs)})`;
+    const rows: Candle[] = [];
+    let sinceMs = window.startMs;
+    for (;;) {
+      const batch: OHLCV[] = await call(what, fetchOptions, signal, () =>
+        exchange.fetchOHLCV(series.subject, series.granularity, sinceMs, candlesPageLimit, {
+          until: window.endMs - 1,
+        }),
+      );
+      let lastMs = Number.NEGATIVE_INFINITY;
+      for (const row of batch) {
+        const candle = toCandle(row, what);
+        if (candle.tsMs >= window.startMs && candle.tsMs < window.endMs) rows.push(candle);
+        if (candle.tsMs > lastMs) lastMs = candle.tsMs;
+      }
+      // A short answer ends the window; only a page that stopped early needs a follow-up.
+      if (batch.length === 0 || lastMs + stepMs >= window.endMs || lastMs < sinceMs) break;
+      sinceMs = lastMs + stepMs;
+    }
+    return { startMs: window.startMs, endMs: window.endMs, rows: sortUnique(rows) };
+  }
+
+  async function tradeWindow(
+    series: Series,
+    window: Range,
+    fetchOptions: FetchOptions,
+    signal: AbortSignal,
+  ): Promise<Page> {
+    const what = `${seriesId(series)} [${formatTime(window.startMs)}, ${formatTime(window.endMs)})`;
+    const rows: Trade[] = [];
+    let sinceMs = window.startMs;
+    for (;;) {
+      const batch: CcxtTrade[] = await call(what, fetchOptions, signal, () =>
+        exchange.fetchTrades(series.subject, sinceMs, tradesPageLimit, {
+          until: window.endMs - 1,
+        }),
+      );
+      let lastMs = sinceMs;
+      for (const raw of batch) {
+        const trade = toTrade(raw, what);
+        if (trade.tsMs >= window.startMs && trade.tsMs < window.endMs) rows.push(trade);
+        if (trade.tsMs > lastMs) lastMs = trade.tsMs;
+      }
+      if (batch.length < tradesPageLimit) break;
+      // Resume at the last millisecond seen (ids de-duplicate the overlap); a full
+      // page inside one millisecond cannot be paged by time, so step past it.
+      sinceMs = lastMs > sinceMs ? lastMs : sinceMs + 1;
+      if (sinceMs >= window.endMs) break;
+    }
+    return { startMs: window.startMs, endMs: window.endMs, rows: sortUnique(rows) };
+  }
+
+  const fetcher: DataFetcher = {
+    name,
+    supports(series: Series): boolean {
+      if (series.source !== options.source) return false;
+      if (series.kind === 'trade') return exchange.has.fetchTrades === true;
+      return (
+        exchange.has.fetchOHLCV === true &&
+        series.granularity !== undefined &&
+        series.granularity in exchange.timeframes
+      );
+    },
+    async *pages(series, range, fetchOptions = {}) {
+      makeRange(range.startMs, range.endMs);
+      if (!fetcher.supports(series)) {
+        throw new InvalidArgumentError(`${name} cannot serve ${seriesId(series)}`, 'UNSUPPORTED');
+      }
+      const parent = fetchOptions.signal ?? new AbortController().signal;
+      await ready(fetchOptions, parent);
+      const now = nowMs();
+      if (series.kind === 'candle') {
+        const stepMs = seriesStepMs(series);
+        // Drop the still-open bar: it would change after we store it.
+        const endMs = Math.min(range.endMs, floorToBar(now, stepMs));
+        yield* orderedPool(
+          windows(range.startMs, endMs, candlesPageLimit * stepMs),
+          concurrency,
+          (window, signal) => candleWindow(series, window, fetchOptions, signal),
+          parent,
+        );
+      } else {
+        const endMs = Math.min(range.endMs, Math.floor(now));
+        yield* orderedPool(
+          windows(range.startMs, endMs, tradesWindowMs),
+          concurrency,
+          (window, signal) => tradeWindow(series, window, fetchOptions, signal),
+          parent,
+        );
+      }
+    },
+    fetch(series, range, fetchOptions) {
+      return collectPages(fetcher.pages(series, range, fetchOptions));
+    },
+    async close() {
+      const closable = exchange as unknown as { close?: () => Promise<void> };
+      await closable.close?.();
+    },
+  };
+  return fetcher;
+}
+
+function throttled(error: SourceError, limiter: RateLimiter): SourceError {
+  if (error.code === 'SOURCE_THROTTLED') limiter.penalize(error.retryAfterMs);
+  return error;
+}
+
+function ohlcvLimit(exchange: Exchange): number {
+  const features = exchange.features as Record<string, Record<string, unknown> | undefined>;
+  const fromFeatures = (node: unknown): number | undefined => {
+    const limit = (node as { fetchOHLCV?: { limit?: unknown } } | undefined)?.fetchOHLCV?.limit;
+    return typeof limit === 'number' && limit > 0 ? limit : undefined;
+  };
+  const swap = features?.swap as Record<string, unknown> | undefined;
+  return (
+    fromFeatures(features?.spot) ??
+    fromFeatures(swap?.linear) ??
+    KNOWN_OHLCV_LIMITS[exchange.id] ??
+    500
+  );
+}
+
+function malformed(what: string, detail: string): SourceError {
+  return new SourceError(`${what}: malformed row from the exchange: ${detail}`, {
+    code: 'SOURCE_MALFORMED',
+    retryable: false,
+  });
+}
+
+function toCandle(row: OHLCV, what: string): Candle {
+  const [tsMs, open, high, low, close, volume] = row;
+  const values = [tsMs, open, high, low, close, volume];
+  if (!values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw malformed(what, JSON.stringify(row));
+  }
+  return {
+    tsMs: tsMs as number,
+    open: open as number,
+    high: high as number,
+    low: low as number,
+    close: close as number,
+    volume: volume as number,
+  };
+}
+
+function toTrade(raw: CcxtTrade, what: string): Trade {
+  const { timestamp, id, price, amount, side } = raw;
+  if (
+    typeof timestamp !== 'number' ||
+    typeof price !== 'number' ||
+    typeof amount !== 'number' ||
+    id === undefined ||
+    id === null
+  ) {
+    throw malformed(what, `trade ${String(id)} at ${String(timestamp)}`);
+  }
+  return {
+    tsMs: timestamp,
+    tradeId: String(id),
+    price,
+    amount,
+    side: side === 'buy' || side === 'sell' ? side : '',
+  };
+}

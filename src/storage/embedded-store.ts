@@ -1,0 +1,313 @@
+import { mkdir, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError, StorageError } from '../core/errors.js';
+import { makeRange, type Range } from '../core/range-math.js';
+import type { Candle, Frame, Row, Trade } from '../core/rows.js';
+import { parseSeries, type Series, seriesId } from '../core/series.js';
+import { DAY_MS } from '../core/time.js';
+import {
+  fsyncDir,
+  fsyncPath,
+  removeQuietly,
+  removeStaleTempFiles,
+  tempPathFor,
+} from './atomic-file.js';
+import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
+import { acquireDuckDB, ConnectionPool, type DuckDBLease } from './duckdb.js';
+import { emptyFrame, frameFromResult } from './frame-reader.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import {
+  type DayFile,
+  insideDataDir,
+  listDayFiles,
+  readDirNames,
+  seriesDir,
+  seriesFromSegments,
+} from './parquet-layout.js';
+import { copyDaySql, emptyExportSql, exportSql, readSql, stagedRowsSql } from './parquet-schema.js';
+import { candleBatch, type RowBatch, tradeBatch } from './row-batch.js';
+import { loadStageTable, stageTableName } from './stage-table.js';
+import type { Store, WriteResult } from './store.js';
+
+/** Options of {@link openEmbeddedStore}. */
+export interface EmbeddedStoreOptions {
+  /**
+   * Root of the Parquet tree; created if missing.
+   * @example './data'
+   */
+  readonly dataDir: string;
+  /**
+   * fsync every file before it replaces the old one and before coverage
+   * claims it. Turn off only for throwaway data (tests, benchmarks).
+   * @default true
+   */
+  readonly fsync?: boolean;
+}
+
+// Day files written concurrently by one write: the engine has 2 threads, and
+// small COPY statements are dominated by per-statement work, so two overlap well.
+const COPY_WORKERS = 2;
+const POOL_SIZE = 4;
+// Any of these would make DuckDB treat the path as a glob pattern.
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/**
+ * Opens the embedded store: one Parquet file per series and UTC day under
+ * `dataDir`, DuckDB as the engine, coverage in `_coverage.json` per series.
+ * Removes temp files left by crashed writers.
+ * @example
+ * const store = await openEmbeddedStore({ dataDir: './data' });
+ * await store.write(series, { startMs, endMs }, candles);
+ * const frame = await store.read(series, { startMs, endMs });
+ */
+export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+  const { dataDir } = options ?? {};
+  if (typeof dataDir !== 'string' || dataDir.trim() === '') {
+    throw new InvalidArgumentError(
+      `Expected \`dataDir\` to be a non-empty path, got \`${String(dataDir)}\``,
+    );
+  }
+  if (GLOB_CHARS.test(dataDir) || dataDir.includes('\0')) {
+    throw new InvalidArgumentError(
+      `Expected \`dataDir\` without glob characters (* ? [ ] { }) or NUL, got \`${dataDir}\``,
+    );
+  }
+  const root = path.resolve(dataDir);
+  try {
+    await mkdir(root, { recursive: true });
+  } catch (cause) {
+    throw new StorageError(`cannot create data dir ${root}`, { cause });
+  }
+  await removeStaleTempFiles(root);
+  let lease: DuckDBLease;
+  try {
+    lease = await acquireDuckDB();
+  } catch (cause) {
+    throw new StorageError('cannot start DuckDB', { cause });
+  }
+  return new EmbeddedStore(root, lease, options.fsync ?? true);
+}
+
+/** The embedded {@link Store}: DuckDB over Hive-style Parquet day files. */
+export class EmbeddedStore implements Store {
+  /** Absolute root of the Parquet tree. */
+  readonly dataDir: string;
+  readonly #lease: DuckDBLease;
+  readonly #pool: ConnectionPool;
+  readonly #fsync: boolean;
+  readonly #mutex = new KeyedMutex();
+  readonly #pending = new Set<Promise<unknown>>();
+  #closed = false;
+
+  /** Use {@link openEmbeddedStore}. */
+  constructor(dataDir: string, lease: DuckDBLease, fsync: boolean) {
+    this.dataDir = dataDir;
+    this.#lease = lease;
+    this.#pool = new ConnectionPool(lease.instance, POOL_SIZE);
+    this.#fsync = fsync;
+  }
+
+  /** @inheritDoc */
+  write(series: Series, range: Range, rows: readonly Row[]): Promise<WriteResult> {
+    return this.#track(async () => {
+      const s = parseSeries(series);
+      const r = makeRange(range?.startMs, range?.endMs, 'write range');
+      if (!Array.isArray(rows)) throw new InvalidArgumentError('rows must be an array', 'BAD_ROW');
+      const batch: RowBatch =
+        s.kind === 'candle'
+          ? candleBatch(rows as readonly Candle[], r)
+          : tradeBatch(rows as readonly Trade[], r);
+      return this.#mutex.run(seriesId(s), () => this.#write(s, r, batch));
+    });
+  }
+
+  /** @inheritDoc */
+  read(series: Series, range: Range): Promise<Frame> {
+    return this.#track(async () => {
+      const s = parseSeries(series);
+      const r = makeRange(range?.startMs, range?.endMs, 'read range');
+      const paths = await this.#pathsFor(s, r);
+      if (paths.length === 0) return emptyFrame(s);
+      const result = await this.#pool
+        .use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs)))
+        .catch((cause: unknown) => {
+          throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
+            cause,
+          });
+        });
+      return frameFromResult(s, result);
+    });
+  }
+
+  /**
+   * Writes the rows of a range to one Parquet file at `targetPath` (same
+   * schema as the day files, sorted), atomically. An empty range gives an
+   * empty file with the schema.
+   */
+  exportParquet(series: Series, range: Range, targetPath: string): Promise<void> {
+    return this.#track(async () => {
+      const s = parseSeries(series);
+      const r = makeRange(range?.startMs, range?.endMs, 'export range');
+      if (typeof targetPath !== 'string' || targetPath === '' || GLOB_CHARS.test(targetPath)) {
+        throw new InvalidArgumentError(`bad export path '${String(targetPath)}'`, 'BAD_PATH');
+      }
+      const final = path.resolve(targetPath);
+      const temp = tempPathFor(final);
+      const paths = await this.#pathsFor(s, r);
+      const sql =
+        paths.length === 0
+          ? emptyExportSql(s.kind, temp)
+          : exportSql(s.kind, paths, r.startMs, r.endMs, temp);
+      try {
+        await this.#pool.use((c) => c.run(sql));
+        await rename(temp, final);
+      } catch (cause) {
+        await removeQuietly(temp);
+        throw new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause });
+      }
+    });
+  }
+
+  /** @inheritDoc */
+  coverage(series: Series): Promise<Range[]> {
+    return this.#track(async () => {
+      const s = parseSeries(series);
+      return readCoverageFile(seriesDir(this.dataDir, s));
+    });
+  }
+
+  /** The day files of a series, sorted by day (for manifests and tooling). */
+  files(series: Series): Promise<DayFile[]> {
+    return this.#track(async () => listDayFiles(this.dataDir, parseSeries(series)));
+  }
+
+  /** @inheritDoc */
+  listSeries(): Promise<Series[]> {
+    return this.#track(async () => {
+      const found: Series[] = [];
+      for (const source of await readDirNames(this.dataDir)) {
+        for (const subject of await subdirs(this.dataDir, source)) {
+          for (const kind of await subdirs(this.dataDir, source, subject)) {
+            for (const gran of await subdirs(this.dataDir, source, subject, kind)) {
+              const names = await readDirNames(
+                insideDataDir(this.dataDir, source, subject, kind, gran),
+              );
+              if (!names.some((n) => n === COVERAGE_FILE || n.endsWith('.parquet'))) continue;
+              try {
+                found.push(seriesFromSegments(source, subject, kind, gran));
+              } catch (error) {
+                // Foreign directories under the data dir are not ours to list.
+                if (!(error instanceof InvalidArgumentError)) throw error;
+              }
+            }
+          }
+        }
+      }
+      return found.sort((a, b) => (seriesId(a) < seriesId(b) ? -1 : 1));
+    });
+  }
+
+  /** Waits for running operations, then releases connections and the engine. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending]);
+    this.#pool.close();
+    this.#lease.release();
+  }
+
+  // Day files that can hold rows of the range.
+  async #pathsFor(series: Series, range: Range): Promise<string[]> {
+    const firstDayMs = Math.floor(range.startMs / DAY_MS) * DAY_MS;
+    return (await listDayFiles(this.dataDir, series))
+      .filter((f) => {
+        const dayMs = Date.parse(`${f.day}T00:00:00Z`);
+        return dayMs >= firstDayMs && dayMs < range.endMs;
+      })
+      .map((f) => f.path);
+  }
+
+  #track<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StorageError('the store is closed'));
+    const promise = fn();
+    this.#pending.add(promise);
+    const forget = () => this.#pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async #write(series: Series, range: Range, batch: RowBatch): Promise<WriteResult> {
+    const dir = seriesDir(this.dataDir, series);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (cause) {
+      throw new StorageError(`cannot create ${dir}`, { cause });
+    }
+    const filesWritten = batch.days.length === 0 ? 0 : await this.#writeDays(series, dir, batch);
+    // Only now that the rows are durable may coverage claim the range.
+    await addCoverage(dir, series, range);
+    return { rowsWritten: batch.order.length, filesWritten };
+  }
+
+  async #writeDays(series: Series, dir: string, batch: RowBatch): Promise<number> {
+    const existing = new Set(await readDirNames(dir));
+    const table = stageTableName();
+    const written: { temp: string; final: string }[] = [];
+    try {
+      await this.#pool.use((c) => loadStageTable(c, table, series.kind, batch));
+      let next = 0;
+      let failed = false;
+      const worker = () =>
+        this.#pool.use(async (c) => {
+          for (let d = next++; d < batch.days.length && !failed; d = next++) {
+            const day = batch.days[d]!;
+            const name = `${day.day}.parquet`;
+            const final = path.join(dir, name);
+            const temp = tempPathFor(final);
+            written.push({ temp, final });
+            const fresh = stagedRowsSql(series, table, day.from, day.to, batch.hasMeta);
+            const sql = copyDaySql(series, fresh, existing.has(name) ? final : undefined, temp);
+            try {
+              await c.run(sql);
+              if (this.#fsync) await fsyncPath(temp);
+            } catch (cause) {
+              failed = true;
+              throw new StorageError(`cannot write ${final}`, { cause });
+            }
+          }
+        });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: Math.min(COPY_WORKERS, batch.days.length) }, worker),
+      );
+      const failure = outcomes.find((o) => o.status === 'rejected');
+      if (failure) throw failure.reason;
+      // Every day is on disk: swap them all in. A rename is atomic per file.
+      for (const { temp, final } of written) {
+        try {
+          await rename(temp, final);
+        } catch (cause) {
+          throw new StorageError(`cannot replace ${final}`, { cause });
+        }
+      }
+      if (this.#fsync) await fsyncDir(dir);
+      return written.length;
+    } catch (error) {
+      await Promise.all(written.map((w) => removeQuietly(w.temp)));
+      throw error instanceof StorageError
+        ? error
+        : new StorageError(`cannot write ${seriesId(series)} under ${dir}`, { cause: error });
+    } finally {
+      await this.#pool.use((c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
+    }
+  }
+}
+
+async function subdirs(root: string, ...parts: string[]): Promise<string[]> {
+  const dir = insideDataDir(root, ...parts);
+  const names = await readDirNames(dir).catch((error: unknown) => {
+    // A plain file where a directory might be (e.g. someone's README) is simply not a series.
+    if (error instanceof StorageError) return [];
+    throw error;
+  });
+  return names.filter((n) => !n.startsWith('.'));
+}

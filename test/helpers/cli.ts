@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+
+/** The built CLI entry (tests run after `tsc`). */
+export const CLI = resolve('dist/src/cli/main.js');
+
+/** What a finished CLI run printed. */
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `gapless ...args` as a child process. */
+export function spawnCli(args: string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, GAPLESS_CONFIG: '', GAPLESS_DATA_DIR: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs `gapless ...args` to the end. */
+export function runCli(args: string[], cwd: string): Promise<CliResult> {
+  const child = spawnCli(args, cwd);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((done) =>
+    child.on('close', (code, signal) => done({ code, signal, stdout, stderr })),
+  );
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export function tempDir(prefix = 'gapless-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes `gapless.yaml` into `dir` from a plain object. */
+export function writeConfig(dir: string, config: unknown): string {
+  const path = join(dir, 'gapless.yaml');
+  writeFileSync(path, stringify(config));
+  return path;
+}
