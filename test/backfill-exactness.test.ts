@@ -22,7 +22,9 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
       duplicateRows: true,
       shuffleRows: true,
       maintenance: [MAINTENANCE],
-      weightPerMinute: 3000,
+      // 100 weight per 2 s window: 25 klines requests a second.
+      weightPerMinute: 100,
+      weightWindowMs: 2_000,
       faultSeed: 7,
     });
     writeConfig(tmp.dir, {
@@ -36,8 +38,8 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
           kinds: ['candle'],
           granularities: ['1m'],
           concurrency: 6,
-          // Tighter than the server's limit on purpose: some 429s still come from bursts of retries.
-          rate_limit: { tokens_per_interval: 3300, interval_ms: 60_000, request_weight: 2 },
+          // A little above the server's limit on purpose, so 429s happen and are honoured.
+          rate_limit: { tokens_per_interval: 120, interval_ms: 2_000, request_weight: 2, burst_tokens: 10 },
           retry: { max_attempts: 10, retry_backoff_ms: 20, jitter_ratio: 0.5 },
         },
       ],
@@ -58,6 +60,7 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
     // The faults really happened, and were survived.
     expect(stats.http5xx).toBeGreaterThan(0);
     expect(stats.truncated).toBeGreaterThan(0);
+    expect(stats.http429).toBeGreaterThan(0);
 
     const store = await openEmbeddedStore({ dataDir: `${tmp.dir}/data` });
     try {

@@ -45,6 +45,7 @@ describe('a backfill killed at random moments', () => {
             kinds: ['candle', 'trade'],
             granularities: ['1m', '1h'],
             concurrency: 2,
+            rate_limit: { tokens_per_interval: 60_000, interval_ms: 60_000 },
           },
         ],
       });

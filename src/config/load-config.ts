@@ -53,7 +53,7 @@ export function parseConfig(input: unknown, origin = 'configuration'): GaplessCo
  */
 export function loadConfig(options: LoadConfigOptions = {}): GaplessConfig {
   const env = options.env ?? process.env;
-  const explicit = options.path ?? env.GAPLESS_CONFIG;
+  const explicit = options.path ?? (env.GAPLESS_CONFIG || undefined);
   const path = resolve(explicit ?? 'gapless.yaml');
   let input: unknown = DEFAULT_CONFIG_INPUT;
   let origin = 'built-in configuration';
@@ -74,7 +74,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GaplessConfig {
       throw new ConfigError(`${path}: malformed YAML: ${line}`, { cause: error });
     }
   }
-  const dataDir = options.dataDir ?? env.GAPLESS_DATA_DIR;
+  const dataDir = options.dataDir ?? (env.GAPLESS_DATA_DIR || undefined);
   if (dataDir !== undefined && typeof input === 'object' && input !== null) {
     input = { ...input, data_dir: dataDir };
   }

@@ -40,6 +40,14 @@ describe('DayBatcher', () => {
     }
   });
 
+  it('cuts cleanly when a page ends exactly on a day boundary', () => {
+    const batcher = new DayBatcher(1);
+    expect(batcher.add(page(0, DAY_MS))?.range).toEqual({ startMs: 0, endMs: DAY_MS });
+    expect(batcher.flush()).toBeUndefined();
+    expect(batcher.add(page(DAY_MS, DAY_MS + HOUR))).toBeUndefined();
+    expect(batcher.flush()?.range).toEqual({ startMs: DAY_MS, endMs: DAY_MS + HOUR });
+  });
+
   it('never lets a chunk span a hole between pages', () => {
     const batcher = new DayBatcher(1);
     expect(batcher.add(page(0, 2 * HOUR))).toBeUndefined();

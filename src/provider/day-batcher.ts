@@ -66,6 +66,10 @@ export class DayBatcher {
     const chunk = { range: { startMs: this.startMs!, endMs: boundary }, rows: this.rows.slice(0, lo) };
     this.rows = this.rows.slice(lo);
     this.startMs = boundary;
+    if (boundary === this.endMs) {
+      this.startMs = undefined;
+      this.endMs = undefined;
+    }
     return chunk;
   }
 }

@@ -19,7 +19,7 @@ export function mix32(x: number): number {
 
 /** Hashes a seed with a non-negative integer up to 2^53 (e.g. epoch ms) to a 32-bit value. */
 export function hashInt(seed: number, n: number): number {
-  const lo = n % TWO_32 | 0;
+  const lo = (n % TWO_32) | 0;
   const hi = Math.floor(n / TWO_32) | 0;
   return mix32(Math.imul(mix32(seed ^ lo) ^ hi, 0x9e3779b1) + 0x7f4a7c15);
 }

@@ -162,7 +162,9 @@ export class SimMarket {
     // Rounding is monotone, so rounding a value >= a 2-decimal price keeps it >= that price.
     const high = round2(Math.max(open, close) + spread * unit(h));
     const low = round2(Math.min(open, close) - spread * unit(mix32(h)));
-    const volume = round4((0.01 + unit(mix32(h ^ 0x68e31da4))) * 10 * Math.sqrt(stepMs / MINUTE_MS));
+    const volume = round4(
+      (0.01 + unit(mix32(h ^ 0x68e31da4))) * 10 * Math.sqrt(stepMs / MINUTE_MS),
+    );
     return { tsMs: ts, open, high, low: low > 0 ? low : 0.01, close, volume };
   }
 

@@ -22,7 +22,9 @@ describe('sim server', () => {
     expect(info.symbols.map((s: { symbol: string }) => s.symbol)).toContain('BTCUSDT');
 
     const start = NOW - 10 * 60_000 - 30_000;
-    const klines = await get(`/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${start}&limit=3`);
+    const klines = await get(
+      `/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${start}&limit=3`,
+    );
     expect(klines.status).toBe(200);
     expect(klines.headers.get('x-mbx-used-weight-1m')).toBe('24');
     const rows = JSON.parse(klines.text) as unknown[][];
@@ -48,7 +50,11 @@ describe('sim server', () => {
 
     const tStart = NOW - 3_600_000;
     const trades = JSON.parse(
-      (await get(`/api/v3/aggTrades?symbol=ETHUSDT&startTime=${tStart}&endTime=${NOW - 1}&limit=1000`)).text,
+      (
+        await get(
+          `/api/v3/aggTrades?symbol=ETHUSDT&startTime=${tStart}&endTime=${NOW - 1}&limit=1000`,
+        )
+      ).text,
     );
     const expected = sim.market.trades('ETH/USDT', { startMs: tStart, endMs: NOW }, NOW);
     expect(trades.map((t: { a: number }) => String(t.a))).toEqual(expected.map((t) => t.tradeId));
@@ -97,7 +103,12 @@ describe('sim server', () => {
   });
 
   it('injects seeded faults and counts them', async () => {
-    sim = await startSimServer({ nowMs: () => NOW, errorRate: 0.3, truncateRate: 0.2, faultSeed: 3 });
+    sim = await startSimServer({
+      nowMs: () => NOW,
+      errorRate: 0.3,
+      truncateRate: 0.2,
+      faultSeed: 3,
+    });
     let ok = 0;
     let bad = 0;
     let cut = 0;

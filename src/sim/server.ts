@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { granularityMs } from '../core/granularity.js';
+import { floorToBar, granularityMs } from '../core/granularity.js';
 import type { Range } from '../core/range-math.js';
 import type { Candle, Trade } from '../core/rows.js';
 import {
@@ -42,6 +42,12 @@ export interface SimServerOptions {
    * @default Infinity
    */
   weightPerMinute?: number;
+  /**
+   * Length of the rolling weight window; shorter than a minute lets tests
+   * see 429s and bans without waiting a minute.
+   * @default 60000
+   */
+  weightWindowMs?: number;
   /** Share of data requests answered 500/502/503/504, from 0 to 1. */
   errorRate?: number;
   /** Share of data requests answered 200 with a body cut in the middle. */
@@ -91,7 +97,6 @@ interface Answer {
   headers?: Record<string, string>;
 }
 
-const WINDOW_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DATA_PATHS = new Set(['/api/v3/klines', '/api/v3/aggTrades', '/api/v3/trades']);
 const WEIGHTS: Record<string, number> = {
@@ -144,7 +149,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const latencyMs = options.latencyMs ?? 0;
   const random = seededRandom(options.faultSeed ?? 1);
   const bySymbol = new Map(market.subjects().map((s) => [binanceSymbol(s), s]));
-  const weights = new WeightWindow(WINDOW_MS);
+  const windowMs = options.weightWindowMs ?? 60_000;
+  const weights = new WeightWindow(windowMs);
   let recent429: number[] = [];
   let bannedUntil = 0;
   let stats = emptyStats();
@@ -194,11 +200,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       stats.weightTotal += weight;
       return undefined;
     }
-    recent429 = recent429.filter((at) => at > now - WINDOW_MS);
+    recent429 = recent429.filter((at) => at > now - windowMs);
     const waitMs = weights.msUntilFits(weight, weightLimit, now);
     if (recent429.length >= 3) {
       // A client that keeps going after three 429s gets banned, as Binance does.
-      bannedUntil = now + waitMs + WINDOW_MS;
+      bannedUntil = now + waitMs + windowMs;
       stats.http418++;
       return {
         ...fail(418, -1003, 'Way too many requests; IP banned.'),
@@ -341,7 +347,13 @@ class DataRoutes {
     const endMs = endTime === undefined ? now + stepMs : endTime + 1;
     let rows: Candle[];
     if (startTime === undefined) {
-      rows = this.market.candles(subject, interval, { startMs: endMs - limit * stepMs, endMs }, now);
+      const lastMs = Math.min(endMs, floorToBar(now, stepMs));
+      rows = this.market.candles(
+        subject,
+        interval,
+        { startMs: lastMs - limit * stepMs, endMs: lastMs },
+        now,
+      );
       rows = rows.slice(Math.max(0, rows.length - limit));
     } else {
       rows = [];

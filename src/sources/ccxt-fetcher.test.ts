@@ -10,7 +10,10 @@ import { createCcxtFetcher } from './ccxt-fetcher.js';
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 2, 1);
 const NOW = START + 6 * DAY + 123_456;
-const MAINTENANCE: Range = { startMs: START + DAY + 3 * 3_600_000, endMs: START + DAY + 4 * 3_600_000 };
+const MAINTENANCE: Range = {
+  startMs: START + DAY + 3 * 3_600_000,
+  endMs: START + DAY + 4 * 3_600_000,
+};
 const FAST_RETRY = { maxAttempts: 30, retryBackoffMs: 1, maxDelayMs: 5, jitterRatio: 0 };
 
 async function collect(pages: AsyncIterable<Page>): Promise<Page[]> {
@@ -79,7 +82,9 @@ describe('ccxt fetcher against the faulty sim server (real ccxt binance)', () =>
     const f = fetcher();
     const series = parseSeries('candle:binance:SOL/USDT:1h');
     const rows = await f.fetch(series, { startMs: NOW - 5 * 3_600_000, endMs: NOW + DAY });
-    expect(rows).toEqual(market.candles('SOL/USDT', '1h', { startMs: NOW - 5 * 3_600_000, endMs: NOW + DAY }, NOW));
+    expect(rows).toEqual(
+      market.candles('SOL/USDT', '1h', { startMs: NOW - 5 * 3_600_000, endMs: NOW + DAY }, NOW),
+    );
     expect(rows.at(-1)!.tsMs + 3_600_000).toBeLessThanOrEqual(NOW);
   });
 
@@ -127,25 +132,64 @@ describe('ccxt fetcher against a server that always fails', () => {
     });
     const series = parseSeries('candle:binance:BTC/USDT:1m');
     const error = await f
-      .fetch(series, { startMs: START, endMs: START + 60 * 60_000 }, {
-        onRetry: ({ attempt }) => retries.push(attempt),
-      })
+      .fetch(
+        series,
+        { startMs: START, endMs: START + 60 * 60_000 },
+        {
+          onRetry: ({ attempt }) => retries.push(attempt),
+        },
+      )
       .catch((e) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect((error as SourceError).code).toBe('SOURCE_EXHAUSTED');
-    expect((error as Error).message).toMatch(/candle:binance:BTC\/USDT:1m .*gave up after 3 attempts.*HTTP 50\d/);
+    expect((error as Error).message).toMatch(
+      /candle:binance:BTC\/USDT:1m .*gave up after 3 attempts.*HTTP 50\d/,
+    );
     expect(retries).toEqual([1, 2]);
   });
 });
 
 describe('createCcxtFetcher options', () => {
   it('rejects an unknown ccxt id, naming it', () => {
-    expect(() => createCcxtFetcher({ source: 'x', exchange: 'nosuchexchange' })).toThrow(/nosuchexchange/);
+    expect(() => createCcxtFetcher({ source: 'x', exchange: 'nosuchexchange' })).toThrow(
+      /nosuchexchange/,
+    );
   });
   it('supports candles of the exchange timeframes and trades', () => {
     const f = createCcxtFetcher({ source: 'binance', exchange: 'binance' });
     expect(f.supports(parseSeries('candle:binance:BTC/USDT:1m'))).toBe(true);
     expect(f.supports(parseSeries('trade:binance:BTC/USDT'))).toBe(true);
     expect(f.supports(parseSeries('candle:other:BTC/USDT:1m'))).toBe(false);
+  });
+});
+
+describe('ccxt fetcher against a throttling server', () => {
+  let sim: SimServer;
+  beforeAll(async () => {
+    // exchangeInfo (20) and one klines call (2) fit; the second klines call does not.
+    sim = await startSimServer({ nowMs: () => NOW, weightPerMinute: 22 });
+  });
+  afterAll(() => sim.close());
+
+  it('captures 429 and its Retry-After per request as a retryable throttle', async () => {
+    const f = createCcxtFetcher({
+      source: 'binance',
+      exchange: 'binance',
+      apiUrl: sim.url,
+      nowMs: () => NOW,
+      candlesPageLimit: 10,
+      concurrency: 1,
+      // One attempt: a retry would honour the ~60 s Retry-After (and the limiter's penalty).
+      retry: { maxAttempts: 1 },
+    });
+    const series = parseSeries('candle:binance:BTC/USDT:1m');
+    const error = await f
+      .fetch(series, { startMs: START, endMs: START + 20 * 60_000 })
+      .catch((e: unknown) => e);
+    expect(sim.stats().http429).toBe(1);
+    expect((error as Error).message).toMatch(/gave up after 1 attempt; .*HTTP 429/);
+    const cause = (error as SourceError).cause as SourceError;
+    expect(cause).toMatchObject({ code: 'SOURCE_THROTTLED', retryable: true });
+    expect(cause.retryAfterMs).toBeGreaterThanOrEqual(1_000);
   });
 });

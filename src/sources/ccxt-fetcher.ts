@@ -1,4 +1,4 @@
-import type { Exchange, OHLCV, Trade as CcxtTrade } from 'ccxt';
+import type { Trade as CcxtTrade, Exchange, OHLCV } from 'ccxt';
 import { InvalidArgumentError, SourceError } from '../core/errors.js';
 import { floorToBar } from '../core/granularity.js';
 import { makeRange, type Range } from '../core/range-math.js';
@@ -55,7 +55,13 @@ export interface CcxtFetcherOptions {
 }
 
 // Used when ccxt's `features` do not say.
-const KNOWN_OHLCV_LIMITS: Record<string, number> = { binance: 1000, binanceus: 1000, bybit: 1000, okx: 300, kraken: 720 };
+const KNOWN_OHLCV_LIMITS: Record<string, number> = {
+  binance: 1000,
+  binanceus: 1000,
+  bybit: 1000,
+  okx: 300,
+  kraken: 720,
+};
 
 /**
  * A {@link DataFetcher} over any ccxt exchange. Candle ranges are cut into

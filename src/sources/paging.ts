@@ -57,7 +57,8 @@ export function* windows(
   endMs: number,
   pieceMs: number,
 ): Generator<{ startMs: number; endMs: number }> {
-  for (let s = startMs; s < endMs; s += pieceMs) yield { startMs: s, endMs: Math.min(endMs, s + pieceMs) };
+  for (let s = startMs; s < endMs; s += pieceMs)
+    yield { startMs: s, endMs: Math.min(endMs, s + pieceMs) };
 }
 
 /** Rejects with `CancelledError` as soon as `signal` aborts, whatever `promise` does. */

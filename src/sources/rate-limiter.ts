@@ -213,14 +213,11 @@ export class RateLimiter {
       this.#clock.clearTimeout(this.#timer);
     }
     this.#timerAt = at;
-    this.#timer = this.#clock.setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#timerAt = Number.POSITIVE_INFINITY;
-        this.#pump();
-      },
-      at - this.#clock.now(),
-    );
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+      this.#pump();
+    }, at - this.#clock.now());
   }
 }
 

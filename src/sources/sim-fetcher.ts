@@ -38,8 +38,7 @@ export function createSimFetcher(options: SimFetcherOptions = {}): DataFetcher {
   const source = options.source ?? 'sim';
   const market = options.market ?? new SimMarket();
   const nowMs = options.nowMs ?? Date.now;
-  const pageMs =
-    checkNumber('pageDays', options.pageDays, 1, { min: 1, integer: true }) * DAY_MS;
+  const pageMs = checkNumber('pageDays', options.pageDays, 1, { min: 1, integer: true }) * DAY_MS;
 
   const fetcher: DataFetcher = {
     name: `sim:${source}`,
@@ -47,7 +46,10 @@ export function createSimFetcher(options: SimFetcherOptions = {}): DataFetcher {
     async *pages(series, range, fetchOptions = {}) {
       makeRange(range.startMs, range.endMs);
       if (!fetcher.supports(series)) {
-        throw new InvalidArgumentError(`${fetcher.name} cannot serve ${seriesId(series)}`, 'UNSUPPORTED');
+        throw new InvalidArgumentError(
+          `${fetcher.name} cannot serve ${seriesId(series)}`,
+          'UNSUPPORTED',
+        );
       }
       if (!market.has(series.subject)) {
         throw new SourceError(

@@ -17,9 +17,10 @@ export interface CliResult {
 
 /** Starts `gapless ...args` as a child process. */
 export function spawnCli(args: string[], cwd: string): ChildProcess {
+  const { GAPLESS_CONFIG: _config, GAPLESS_DATA_DIR: _dataDir, ...env } = process.env;
   return spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { ...process.env, GAPLESS_CONFIG: '', GAPLESS_DATA_DIR: '' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -57,12 +57,14 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
     maintenance: flags.maintenance.map(window),
   };
   if (flags.seed !== undefined) options.seed = integer('--seed', flags.seed, 0);
-  if (flags.faultSeed !== undefined) options.faultSeed = integer('--fault-seed', flags.faultSeed, 0);
+  if (flags.faultSeed !== undefined)
+    options.faultSeed = integer('--fault-seed', flags.faultSeed, 0);
   if (flags.latencyMs !== undefined) options.latencyMs = number('--latency-ms', flags.latencyMs, 0);
   if (flags.weightPerMinute !== undefined) {
     options.weightPerMinute = integer('--weight-per-minute', flags.weightPerMinute, 1);
   }
-  if (flags.errorRate !== undefined) options.errorRate = number('--error-rate', flags.errorRate, 0, 1);
+  if (flags.errorRate !== undefined)
+    options.errorRate = number('--error-rate', flags.errorRate, 0, 1);
   if (flags.truncateRate !== undefined) {
     options.truncateRate = number('--truncate-rate', flags.truncateRate, 0, 1);
   }
@@ -78,7 +80,10 @@ export function registerSimCommand(program: Command): void {
     .option('--host <address>', 'interface to bind', '127.0.0.1')
     .option('--seed <n>', 'market seed (default 42)')
     .option('--latency-ms <ms>', 'delay added to every answer')
-    .option('--weight-per-minute <n>', 'request weight allowed per rolling minute (429/418 past it)')
+    .option(
+      '--weight-per-minute <n>',
+      'request weight allowed per rolling minute (429/418 past it)',
+    )
     .option('--error-rate <share>', 'share of data requests answered 5xx, 0..1')
     .option('--truncate-rate <share>', 'share of data requests answered with a cut body, 0..1')
     .option('--duplicate-rows', 'repeat rows across page edges')
