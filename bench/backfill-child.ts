@@ -26,7 +26,12 @@ const began = performance.now();
 const results = await Promise.all(
   feed.subjects.map((subject) =>
     provider.fillMissing(job.startMs, job.endMs, {
-      series: makeSeries({ source: feed.source, subject, kind: 'candle', granularity: feed.granularities[0] }),
+      series: makeSeries({
+        source: feed.source,
+        subject,
+        kind: 'candle',
+        granularity: feed.granularities[0],
+      }),
     }),
   ),
 );

@@ -12,9 +12,13 @@ export interface BackfillReport {
 
 /** Runs one backfill in a fresh Node process and returns its report. */
 export function backfillInChild(job: BackfillJob): Promise<BackfillReport> {
-  const child = spawn(process.execPath, [resolve('dist/bench/backfill-child.js'), JSON.stringify(job)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [resolve('dist/bench/backfill-child.js'), JSON.stringify(job)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d) => {
     out += d;

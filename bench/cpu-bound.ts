@@ -122,5 +122,10 @@ async function readBench(dataDir: string): Promise<Record<string, number>> {
   });
   conn.closeSync();
   if (rows !== duckRows) throw new Error(`read mismatch: provider ${rows}, duckdb ${duckRows}`);
-  return { rows, provider_ms: providerS * 1000, duckdb_ms: duckS * 1000, ratio_to_duckdb: providerS / duckS };
+  return {
+    rows,
+    provider_ms: providerS * 1000,
+    duckdb_ms: duckS * 1000,
+    ratio_to_duckdb: providerS / duckS,
+  };
 }

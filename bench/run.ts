@@ -2,13 +2,12 @@
  * `npm run bench`: every benchmark side by side with its baseline, measured in
  * the same run. Prints a table and writes bench/results.json.
  */
-import { writeFileSync } from 'node:fs';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchRow, printTable } from './table.js';
 import { runCpuBound } from './cpu-bound.js';
 import { runRateLimited } from './rate-limited.js';
+import { type BenchRow, printTable } from './table.js';
 
 const root = join(tmpdir(), `gapless-bench-${process.pid}`);
 const rows: BenchRow[] = [];
@@ -39,4 +38,7 @@ try {
 }
 
 printTable(rows);
-writeFileSync('bench/results.json', `${JSON.stringify({ measuredAt: new Date().toISOString(), results }, null, 2)}\n`);
+writeFileSync(
+  'bench/results.json',
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), results }, null, 2)}\n`,
+);

@@ -18,7 +18,11 @@ export function printTable(rows: BenchRow[]): void {
     for (const [figure, value] of Object.entries(row.figures)) {
       const target = row.targets[figure];
       const met =
-        target === undefined ? '' : (target.op === '<=' ? value <= target.value : value >= target.value) ? 'yes' : 'NO';
+        target === undefined
+          ? ''
+          : (target.op === '<=' ? value <= target.value : value >= target.value)
+            ? 'yes'
+            : 'NO';
       lines.push([
         row.name,
         figure,

@@ -39,7 +39,12 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
           granularities: ['1m'],
           concurrency: 6,
           // A little above the server's limit on purpose, so 429s happen and are honoured.
-          rate_limit: { tokens_per_interval: 120, interval_ms: 2_000, request_weight: 2, burst_tokens: 10 },
+          rate_limit: {
+            tokens_per_interval: 120,
+            interval_ms: 2_000,
+            request_weight: 2,
+            burst_tokens: 10,
+          },
           retry: { max_attempts: 10, retry_backoff_ms: 20, jitter_ratio: 0.5 },
         },
       ],
@@ -72,7 +77,8 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
         expect(frame.length).toBe(60 * 1440 - 240); // the maintenance window has no bars
         const rows = [...frameRows(frame)].map(({ meta: _meta, ...row }) => row);
         expect(rows).toEqual(expected.map(({ meta: _meta, ...row }) => row));
-        for (let i = 1; i < frame.length; i++) expect(frame.tsMs[i]!).toBeGreaterThan(frame.tsMs[i - 1]!);
+        for (let i = 1; i < frame.length; i++)
+          expect(frame.tsMs[i]!).toBeGreaterThan(frame.tsMs[i - 1]!);
         // The empty maintenance window is covered: coverage is one range.
         expect(await store.coverage(series)).toEqual([{ startMs: START, endMs: END }]);
       }

@@ -31,7 +31,10 @@ describe('the CLI on bad input', () => {
 
   beforeAll(async () => {
     writeConfig(tmp.dir, { feeds: [GOOD_FEED] });
-    const seed = await runCli(['backfill', '--start', '2024-01-01', '--end', '2024-01-03'], tmp.dir);
+    const seed = await runCli(
+      ['backfill', '--start', '2024-01-01', '--end', '2024-01-03'],
+      tmp.dir,
+    );
     expect(seed.code).toBe(0);
     before = snapshot(join(tmp.dir, 'data'));
     expect(Object.keys(before).length).toBeGreaterThan(1);
@@ -41,7 +44,11 @@ describe('the CLI on bad input', () => {
 
   const cases: [string, string[], RegExp][] = [
     ['unknown feed', ['backfill', '--feed', 'nope'], /unknown feed 'nope'/],
-    ['unknown subject', ['backfill', '--symbols', 'DOGE/USDT'], /subject 'DOGE\/USDT' is not configured/],
+    [
+      'unknown subject',
+      ['backfill', '--symbols', 'DOGE/USDT'],
+      /subject 'DOGE\/USDT' is not configured/,
+    ],
     ['bad start date', ['backfill', '--start', '2024-02-31'], /bad --start '2024-02-31'/],
     ['garbage end', ['backfill', '--end', 'tomorrowish'], /bad --end 'tomorrowish'/],
     [
@@ -53,33 +60,59 @@ describe('the CLI on bad input', () => {
     ['unknown kind', ['backfill', '--kind', 'quote'], /unknown kind 'quote'/],
     ['bad parallel', ['backfill', '--parallel', '0'], /--parallel must be a whole number/],
     ['bad read series', ['read', 'candle:sim:BTC/USDT', '--start', '2024-01-01'], /bad series id/],
-    ['bad read format', ['read', 'candle:sim:BTC/USDT:1h', '--start', '2024-01-01', '--format', 'xml'], /unknown --format 'xml'/],
+    [
+      'bad read format',
+      ['read', 'candle:sim:BTC/USDT:1h', '--start', '2024-01-01', '--format', 'xml'],
+      /unknown --format 'xml'/,
+    ],
     ['unknown option', ['backfill', '--bogus'], /unknown option '--bogus'/],
     ['missing config file', ['backfill', '--config', 'nowhere.yaml'], /cannot read config file/],
   ];
 
-  it.each(cases)('%s: one line naming the problem, non-zero exit, no stack', async (_name, args, message) => {
-    const run = await runCli(args, tmp.dir);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(message);
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.stderr.trim().split('\n')[0]).toMatch(message);
-    expect(snapshot(join(tmp.dir, 'data'))).toEqual(before);
-  });
+  it.each(cases)(
+    '%s: one line naming the problem, non-zero exit, no stack',
+    async (_name, args, message) => {
+      const run = await runCli(args, tmp.dir);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stderr.trim().split('\n')[0]).toMatch(message);
+      expect(snapshot(join(tmp.dir, 'data'))).toEqual(before);
+    },
+  );
 
   const configs: [string, string, RegExp][] = [
     ['malformed YAML', 'feeds: [\n  - source: sim\n    exchange: [', /malformed YAML/],
-    ['unknown key', 'feeds:\n  - source: sim\n    exchange: sim\n    subjects: [A]\n    colour: red\n', /feeds\[0\]: unknown key 'colour'/],
-    ['bad granularity', 'feeds:\n  - source: sim\n    exchange: sim\n    subjects: [A]\n    granularities: [1m, 7x]\n', /feeds\[0\]\.granularities\[1\]: unknown granularity '7x'/],
-    ['wrong type', 'feeds:\n  - source: sim\n    exchange: sim\n    subjects: BTC\n', /feeds\[0\]\.subjects: .*expected array/],
+    [
+      'unknown key',
+      'feeds:\n  - source: sim\n    exchange: sim\n    subjects: [A]\n    colour: red\n',
+      /feeds\[0\]: unknown key 'colour'/,
+    ],
+    [
+      'bad granularity',
+      'feeds:\n  - source: sim\n    exchange: sim\n    subjects: [A]\n    granularities: [1m, 7x]\n',
+      /feeds\[0\]\.granularities\[1\]: unknown granularity '7x'/,
+    ],
+    [
+      'wrong type',
+      'feeds:\n  - source: sim\n    exchange: sim\n    subjects: BTC\n',
+      /feeds\[0\]\.subjects: .*expected array/,
+    ],
     ['no feeds', 'data_dir: ./data\n', /feeds: /],
-    ['bad api_url', 'feeds:\n  - source: x\n    exchange: binance\n    subjects: [A]\n    api_url: not a url\n', /feeds\[0\]\.api_url/],
+    [
+      'bad api_url',
+      'feeds:\n  - source: x\n    exchange: binance\n    subjects: [A]\n    api_url: not a url\n',
+      /feeds\[0\]\.api_url/,
+    ],
   ];
 
   it.each(configs)('malformed config (%s) names the key', async (_name, yaml, message) => {
     const path = join(tmp.dir, 'bad.yaml');
     writeFileSync(path, yaml);
-    const run = await runCli(['backfill', '--config', path, '--data-dir', join(tmp.dir, 'data')], tmp.dir);
+    const run = await runCli(
+      ['backfill', '--config', path, '--data-dir', join(tmp.dir, 'data')],
+      tmp.dir,
+    );
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);

@@ -21,7 +21,12 @@ function listFiles(root: string): string[] {
 
 function digest(root: string): Record<string, string> {
   return Object.fromEntries(
-    listFiles(root).map((f) => [f, createHash('sha256').update(readFileSync(join(root, f))).digest('hex')]),
+    listFiles(root).map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(root, f)))
+        .digest('hex'),
+    ]),
   );
 }
 
@@ -71,7 +76,9 @@ describe('a backfill killed at random moments', () => {
     const reader = (async () => {
       while (reading) {
         const dataDir = join(killed.dir, 'data');
-        const files = statSafe(dataDir) ? listFiles(dataDir).filter((f) => f.endsWith('.parquet')) : [];
+        const files = statSafe(dataDir)
+          ? listFiles(dataDir).filter((f) => f.endsWith('.parquet'))
+          : [];
         for (const f of files) {
           try {
             await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${join(dataDir, f)}')`);

@@ -17,7 +17,11 @@ export function exitCodeFor(error: unknown): number {
   if (!(error instanceof GaplessError)) return EXIT.failed;
   if (error.code === 'CANCELLED') return EXIT.cancelled;
   if (error.code === 'STORAGE_FAILED') return EXIT.storage;
-  if (error.code === 'NOT_FOUND' || error.code.startsWith('UNKNOWN_') || error.code === 'NO_SERIES') {
+  if (
+    error.code === 'NOT_FOUND' ||
+    error.code.startsWith('UNKNOWN_') ||
+    error.code === 'NO_SERIES'
+  ) {
     return EXIT.notFound;
   }
   return EXIT.usage;

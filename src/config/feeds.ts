@@ -33,7 +33,10 @@ export function selectSeries(config: GaplessConfig, selection: SeriesSelection =
   const granularities = selection.granularities?.map((g) => parseGranularity(g));
   for (const kind of selection.kinds ?? []) {
     if (kind !== 'candle' && kind !== 'trade') {
-      throw new InvalidArgumentError(`unknown kind '${kind}' (expected candle or trade)`, 'BAD_KIND');
+      throw new InvalidArgumentError(
+        `unknown kind '${kind}' (expected candle or trade)`,
+        'BAD_KIND',
+      );
     }
   }
   const out: Series[] = [];

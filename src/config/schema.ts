@@ -11,7 +11,10 @@ const granularity = z.string().refine(
       return false;
     }
   },
-  { error: (issue) => `unknown granularity '${String(issue.input)}' (expected one of ${GRANULARITIES.join(', ')})` },
+  {
+    error: (issue) =>
+      `unknown granularity '${String(issue.input)}' (expected one of ${GRANULARITIES.join(', ')})`,
+  },
 );
 
 const positiveInt = z.number().int().positive();

@@ -23,7 +23,9 @@ function points(ranges: readonly Range[]): Set<number> {
 }
 
 function isCanonical(ranges: readonly Range[]): boolean {
-  return ranges.every((r, i) => r.endMs > r.startMs && (i === 0 || r.startMs > ranges[i - 1]!.endMs));
+  return ranges.every(
+    (r, i) => r.endMs > r.startMs && (i === 0 || r.startMs > ranges[i - 1]!.endMs),
+  );
 }
 
 describe('range math (properties against a point-set model)', () => {
@@ -73,7 +75,9 @@ describe('range math (properties against a point-set model)', () => {
   });
 
   it('makeRange rejects an end before start with a message naming both', () => {
-    expect(() => makeRange(2_000, 1_000, 'backfill')).toThrow(/backfill: end .* must be after start/);
+    expect(() => makeRange(2_000, 1_000, 'backfill')).toThrow(
+      /backfill: end .* must be after start/,
+    );
     expect(() => makeRange(Number.NaN, 1_000)).toThrow(/whole milliseconds/);
   });
 });

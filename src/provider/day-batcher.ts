@@ -1,6 +1,6 @@
-import { DAY_MS } from '../core/time.js';
 import type { Range } from '../core/range-math.js';
 import type { Page, Row } from '../core/rows.js';
+import { DAY_MS } from '../core/time.js';
 
 /** A chunk ready to be written: whole UTC days (except at the ends of a fetch). */
 export interface Chunk {
@@ -63,7 +63,10 @@ export class DayBatcher {
       if (this.rows[mid]!.tsMs < boundary) lo = mid + 1;
       else hi = mid;
     }
-    const chunk = { range: { startMs: this.startMs!, endMs: boundary }, rows: this.rows.slice(0, lo) };
+    const chunk = {
+      range: { startMs: this.startMs!, endMs: boundary },
+      rows: this.rows.slice(0, lo),
+    };
     this.rows = this.rows.slice(lo);
     this.startMs = boundary;
     if (boundary === this.endMs) {

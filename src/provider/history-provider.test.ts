@@ -15,7 +15,10 @@ const T0 = Date.UTC(2024, 0, 1);
 const series = parseSeries('candle:sim:BTC/USDT:1m');
 
 /** Wraps a fetcher to record the ranges it was asked for. */
-function recording(fetcher: DataFetcher): { fetcher: DataFetcher; asked: { startMs: number; endMs: number }[] } {
+function recording(fetcher: DataFetcher): {
+  fetcher: DataFetcher;
+  asked: { startMs: number; endMs: number }[];
+} {
   const asked: { startMs: number; endMs: number }[] = [];
   return {
     asked,
@@ -78,7 +81,11 @@ describe('HistoryProvider', () => {
 
   it('never covers the bar that is still open', async () => {
     const now = T0 + 90 * 60_000 + 30_000; // 01:30:30
-    const provider = new HistoryProvider({ store, fetcher: createSimFetcher({ market, nowMs: () => now }), nowMs: () => now });
+    const provider = new HistoryProvider({
+      store,
+      fetcher: createSimFetcher({ market, nowMs: () => now }),
+      nowMs: () => now,
+    });
     const result = await provider.fillMissing(T0, now, { series });
     expect(result.window).toEqual({ startMs: T0, endMs: T0 + 90 * 60_000 });
     expect(result.rowsWritten).toBe(90);
@@ -98,6 +105,8 @@ describe('HistoryProvider', () => {
     const provider = new HistoryProvider({ store, fetcher: createSimFetcher({ market }) });
     await expect(provider.fetch(T0 + DAY, T0, { series })).rejects.toThrow(/must be after start/);
     await expect(provider.fetch('2024-13-01', T0, { series })).rejects.toThrow(/bad start/);
-    await expect(provider.fillMissing(T0, T0 + DAY, { series: 'candle:sim:X' })).rejects.toThrow(/bad series id/);
+    await expect(provider.fillMissing(T0, T0 + DAY, { series: 'candle:sim:X' })).rejects.toThrow(
+      /bad series id/,
+    );
   });
 });

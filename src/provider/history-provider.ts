@@ -89,7 +89,11 @@ export class HistoryProvider {
   }
 
   /** The parts of `[start, end)` (bar aligned, up to the last closed bar) not yet covered. */
-  async missing(start: TimeInput, end: TimeInput, options: { series: SeriesLike }): Promise<Range[]> {
+  async missing(
+    start: TimeInput,
+    end: TimeInput,
+    options: { series: SeriesLike },
+  ): Promise<Range[]> {
     const series = parseSeries(options.series);
     const window = this.fillWindow(series, this.range(start, end));
     if (window === undefined) return [];
@@ -105,14 +109,27 @@ export class HistoryProvider {
     const series = parseSeries(options.series);
     const requested = this.range(start, end);
     if (this.fetcher === undefined) {
-      throw new GaplessError('NO_FETCHER', 'this provider has no fetcher, so it cannot fill missing data');
+      throw new GaplessError(
+        'NO_FETCHER',
+        'this provider has no fetcher, so it cannot fill missing data',
+      );
     }
     if (!this.fetcher.supports(series)) {
-      throw new GaplessError('UNSUPPORTED_SERIES', `${this.fetcher.name} cannot serve ${seriesId(series)}`);
+      throw new GaplessError(
+        'UNSUPPORTED_SERIES',
+        `${this.fetcher.name} cannot serve ${seriesId(series)}`,
+      );
     }
     const window = this.fillWindow(series, requested);
     if (window === undefined) {
-      return { series, window: requested, fetched: [], rowsWritten: 0, pagesFetched: 0, gapsLeft: [] };
+      return {
+        series,
+        window: requested,
+        fetched: [],
+        rowsWritten: 0,
+        pagesFetched: 0,
+        gapsLeft: [],
+      };
     }
     const fetched = missingRanges(window, await this.store.coverage(series));
     const windowMs = window.endMs - window.startMs;

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { selectSeries } from '../../config/feeds.js';
 import { makeRange } from '../../core/range-math.js';
-import { seriesId, type Series } from '../../core/series.js';
+import { type Series, seriesId } from '../../core/series.js';
 import { parseTime } from '../../core/time.js';
 import type { FillResult } from '../../provider/history-provider.js';
 import { type CommonFlags, openApp } from '../app.js';
@@ -91,7 +91,9 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     printSummary(series, outcomes);
     const failed = outcomes.filter((o) => o.error !== undefined);
     for (const f of failed) {
-      process.stderr.write(`error: backfill of ${seriesId(f.series)} failed: ${describeError(f.error)}\n`);
+      process.stderr.write(
+        `error: backfill of ${seriesId(f.series)} failed: ${describeError(f.error)}\n`,
+      );
     }
     return failed.length === 0 ? 0 : exitCodeFor(failed[0]!.error);
   } finally {

@@ -49,7 +49,10 @@ export function registerCoverageCommand(program: Command): void {
           const endMs = flags.end === undefined ? last : parseTime(flags.end, '--end');
           let gaps: Range[] = [];
           if (startMs !== undefined && endMs !== undefined) {
-            gaps = subtractRanges([makeRange(startMs, endMs, '--start/--end')], mergeRanges(covered));
+            gaps = subtractRanges(
+              [makeRange(startMs, endMs, '--start/--end')],
+              mergeRanges(covered),
+            );
           }
           reports.push({ series: seriesId(s), covered, gaps });
         }

@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../core/errors.js';
@@ -32,7 +32,9 @@ export function registerReadCommand(program: Command): void {
     .action(async (id: string, flags: ReadFlags) => {
       const format = flags.format as (typeof FORMATS)[number];
       if (!FORMATS.includes(format)) {
-        throw new InvalidArgumentError(`unknown --format '${flags.format}' (expected csv, json or parquet)`);
+        throw new InvalidArgumentError(
+          `unknown --format '${flags.format}' (expected csv, json or parquet)`,
+        );
       }
       const series = parseSeries(id);
       const range = makeRange(
