@@ -74,11 +74,39 @@ export function loadConfig(options: LoadConfigOptions = {}): GaplessConfig {
       throw new ConfigError(`${path}: malformed YAML: ${line}`, { cause: error });
     }
   }
-  const dataDir = options.dataDir ?? (env.GAPLESS_DATA_DIR || undefined);
-  if (dataDir !== undefined && typeof input === 'object' && input !== null) {
-    input = { ...input, data_dir: dataDir };
+  return parseConfig(withEnv(input, options.dataDir, env), origin);
+}
+
+type Plain = Record<string, unknown>;
+
+// Environment variables win over the file, flags over both.
+function withEnv(input: unknown, dataDirFlag: string | undefined, env: NodeJS.ProcessEnv): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const out: Plain = { ...(input as Plain) };
+  const dataDir = dataDirFlag ?? (env.GAPLESS_DATA_DIR || undefined);
+  if (dataDir !== undefined) out.data_dir = dataDir;
+  if (env.DATABASE_URL) out.database_url = env.DATABASE_URL;
+  const section = (key: string): Plain => {
+    const value = out[key];
+    const copy = typeof value === 'object' && value !== null ? { ...(value as Plain) } : {};
+    out[key] = copy;
+    return copy;
+  };
+  if (env.BACKFILL_SCHEDULE_HOUR) section('scheduler').hour = envInt(env, 'BACKFILL_SCHEDULE_HOUR');
+  if (env.BACKFILL_SCHEDULE_MINUTE) {
+    section('scheduler').minute = envInt(env, 'BACKFILL_SCHEDULE_MINUTE');
   }
-  return parseConfig(input, origin);
+  if (env.GAPLESS_API_KEYS) {
+    section('server').api_keys = env.GAPLESS_API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  }
+  if (env.GAPLESS_PORT) section('server').port = envInt(env, 'GAPLESS_PORT');
+  return out;
+}
+
+function envInt(env: NodeJS.ProcessEnv, key: string): number {
+  const text = env[key] ?? '';
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${key}: expected a whole number, got '${text}'`);
+  return Number(text);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -56,6 +56,44 @@ export const feedSchema = z
     retry: retrySchema.optional(),
     concurrency: positiveInt.max(64).default(8),
     timeout_ms: positiveInt.default(10_000),
+    /** Tracked symbols of this asset class are backfilled on this feed. */
+    asset_class: z.string().min(1).default('crypto'),
+  })
+  .strict();
+
+/** `server`: where `gapless serve` listens and who may change tracked symbols. */
+export const serverSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** Keys accepted in `X-API-Key` by the admin endpoints; also `GAPLESS_API_KEYS` (comma list). */
+    api_keys: z.array(z.string().min(8, 'API keys need at least 8 characters')).default([]),
+    /** Largest range one request may ask for, in days. */
+    max_range_days: positiveInt.default(3_660),
+  })
+  .strict();
+
+/** `jobs`: how backfill jobs run. */
+export const jobsSchema = z
+  .object({
+    /** Jobs running at once; with 1, a second request while one runs gets 409. */
+    concurrency: positiveInt.max(64).default(1),
+    lease_ttl_ms: positiveInt.default(30_000),
+    heartbeat_ms: positiveInt.default(5_000),
+    poll_ms: positiveInt.default(1_000),
+  })
+  .strict();
+
+/** `scheduler`: the daily incremental backfill of tracked symbols. */
+export const schedulerSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** UTC hour; also `BACKFILL_SCHEDULE_HOUR`. */
+    hour: z.number().int().min(0).max(23).default(0),
+    /** UTC minute; also `BACKFILL_SCHEDULE_MINUTE`. */
+    minute: z.number().int().min(0).max(59).default(30),
+    /** How far back a symbol with no history starts. */
+    initial_lookback_days: positiveInt.default(30),
   })
   .strict();
 
@@ -63,7 +101,12 @@ export const feedSchema = z
 export const configSchema = z
   .object({
     data_dir: z.string().min(1).default('./data'),
+    /** PostgreSQL for jobs, symbols and history; also `DATABASE_URL`. Embedded files when absent. */
+    database_url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     feeds: z.array(feedSchema).min(1),
+    server: serverSchema.default(serverSchema.parse({})),
+    jobs: jobsSchema.default(jobsSchema.parse({})),
+    scheduler: schedulerSchema.default(schedulerSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {

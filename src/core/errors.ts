@@ -70,3 +70,17 @@ export class CancelledError extends GaplessError {
     super('CANCELLED', message);
   }
 }
+
+/** The request conflicts with the current state, e.g. a job is already running. */
+export class ConflictError extends GaplessError {
+  constructor(message: string, code = 'CONFLICT', options?: GaplessErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Missing or wrong credentials (an API key). */
+export class UnauthorizedError extends GaplessError {
+  constructor(message = 'a valid X-API-Key header is required') {
+    super('UNAUTHORIZED', message);
+  }
+}

@@ -1,0 +1,115 @@
+import type { Kind } from '../core/series.js';
+
+/** Job states; a job moves `pending` -> `running` -> `completed` | `failed` | `cancelled`. */
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+
+/** A job state. */
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** One persisted backfill job (the `backfill_jobs` row). Times are epoch ms. */
+export interface BackfillJob {
+  readonly id: string;
+  readonly source: string;
+  readonly subject: string;
+  readonly kind: Kind;
+  /** Bar size for candles; null for trades. */
+  readonly granularity: string | null;
+  readonly startTs: number;
+  readonly endTs: number;
+  /** End of the newest stored chunk; null before the first page. */
+  readonly cursorTs: number | null;
+  readonly recordsWritten: number;
+  readonly pagesFetched: number;
+  readonly status: JobStatus;
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What a caller asks for when creating a job. */
+export interface NewJob {
+  readonly source: string;
+  readonly subject: string;
+  readonly kind: Kind;
+  readonly granularity: string | null;
+  readonly startTs: number;
+  readonly endTs: number;
+}
+
+/** Progress written after every page. */
+export interface JobProgress {
+  readonly cursorTs: number | null;
+  readonly recordsWritten: number;
+  readonly pagesFetched: number;
+}
+
+/** Filter and page of a job listing; newest first. */
+export interface JobQuery {
+  readonly status?: JobStatus | undefined;
+  readonly source?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly kind?: Kind | undefined;
+  readonly granularity?: string | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/**
+ * Where jobs persist: embedded files by default, PostgreSQL with
+ * `DATABASE_URL`. Claims are leases: a worker that stops heartbeating loses
+ * its job to the next claim after `leaseTtlMs`.
+ */
+export interface JobRepository {
+  create(job: NewJob): Promise<BackfillJob>;
+  get(id: string): Promise<BackfillJob | undefined>;
+  list(query: JobQuery): Promise<{ jobs: BackfillJob[]; total: number }>;
+  /** Jobs `running` with a live lease, plus `pending` ones. */
+  active(): Promise<BackfillJob[]>;
+  /**
+   * Takes the oldest `pending` job, or a `running` one whose lease expired
+   * (a crashed worker), marks it `running` for `workerId`; undefined if none.
+   */
+  claim(workerId: string, leaseTtlMs: number): Promise<BackfillJob | undefined>;
+  /**
+   * Writes progress and extends the lease. Returns false when the worker no
+   * longer owns the job (lease lost) or it was cancelled: the worker stops.
+   */
+  heartbeat(id: string, workerId: string, leaseTtlMs: number, progress: JobProgress): Promise<boolean>;
+  /** Ends a job the worker owns. */
+  finish(id: string, workerId: string, status: 'completed' | 'failed', error?: string): Promise<void>;
+  /** Cancels a pending or running job; returns it, or undefined if unknown. */
+  cancel(id: string): Promise<BackfillJob | undefined>;
+  close(): Promise<void>;
+}
+
+/** A symbol the scheduler keeps current (the `tracked_symbols` row). */
+export interface TrackedSymbol {
+  readonly symbol: string;
+  readonly assetClass: string;
+  readonly active: boolean;
+  readonly createdAt: number;
+}
+
+/** Tracked symbols, persisted beside the jobs. */
+export interface SymbolRepository {
+  /** Adds or re-activates a symbol. */
+  add(symbol: string, assetClass: string): Promise<TrackedSymbol>;
+  /** Deactivates a symbol; false if it was not tracked. */
+  remove(symbol: string): Promise<boolean>;
+  list(options?: { activeOnly?: boolean }): Promise<TrackedSymbol[]>;
+}
+
+/** One symbol's outcome of a scheduled run (the `backfill_history` row). */
+export interface BackfillHistoryEntry {
+  readonly symbol: string;
+  readonly backfillTimestamp: number;
+  readonly recordsImported: number;
+  readonly success: boolean;
+  readonly errorDetails: string | null;
+}
+
+/** Outcomes of scheduled runs, newest first. */
+export interface HistoryRepository {
+  record(entry: BackfillHistoryEntry): Promise<void>;
+  list(options: { limit: number; symbol?: string }): Promise<BackfillHistoryEntry[]>;
+}
