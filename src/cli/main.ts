@@ -2,8 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerBackfillCommand } from './commands/backfill.js';
 import { registerCoverageCommand } from './commands/coverage.js';
+import { registerHistoryCommand } from './commands/history.js';
+import { registerJobsCommand } from './commands/jobs.js';
 import { registerReadCommand } from './commands/read.js';
 import { registerSimCommand } from './commands/sim.js';
+import { registerSymbolsCommand } from './commands/symbols.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
 
 const program = new Command('gapless')
@@ -16,6 +20,10 @@ registerBackfillCommand(program);
 registerCoverageCommand(program);
 registerReadCommand(program);
 registerSimCommand(program);
+registerWorkerCommand(program);
+registerJobsCommand(program);
+registerSymbolsCommand(program);
+registerHistoryCommand(program);
 
 try {
   await program.parseAsync(process.argv);

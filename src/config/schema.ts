@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { GRANULARITIES, parseGranularity } from '../core/granularity.js';
 import { KINDS } from '../core/series.js';
+import { parseKeyTemplate } from '../sources/rate-limit/key-template.js';
+import { LIMITER_SCOPES } from '../sources/rate-limit/limiter.js';
 
 const granularity = z.string().refine(
   (g) => {
@@ -19,20 +21,72 @@ const granularity = z.string().refine(
 
 const positiveInt = z.number().int().positive();
 
-/** `rate_limit` of a feed: a token bucket plus a concurrency cap. */
+/**
+ * `rate_limit` of a feed: a token bucket (at most `tokens_per_interval` of
+ * cost starts in any `interval_ms`), a concurrency cap, a pause after 429s,
+ * and who shares it (`scope`; `cluster` shares it through Redis).
+ */
 export const rateLimitSchema = z
   .object({
     tokens_per_interval: positiveInt.default(1200),
     interval_ms: positiveInt.default(60_000),
-    burst_tokens: z.number().int().nonnegative().optional(),
+    /** Cost that may start at once from idle; 5% of `tokens_per_interval` when absent. */
+    burst_tokens: positiveInt.optional(),
     request_weight: positiveInt.default(1),
+    /** In-flight requests: per limiter, or cluster-wide in `cluster` scope. */
     max_concurrency: positiveInt.default(8),
     min_interval_s: z.number().nonnegative().default(0),
+    /** Pause of every user after a 429 (a longer `Retry-After` wins). */
     penalty_backoff_ms: z.number().int().nonnegative().default(5_000),
+    /** `local`, `process` or `cluster`; `cluster` when `redis_dsn`/`REDIS_URL` is set, else `process`. */
+    scope: z.enum(LIMITER_SCOPES).optional(),
+    /** Redis of `cluster` scope; also `REDIS_URL`. */
+    redis_dsn: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'expected a redis:// or rediss:// URL')
+      .optional(),
+    /** Key of the shared limiter, e.g. `ccxt:{exchange}:{account?}`. */
+    key_template: z
+      .string()
+      .min(1)
+      .superRefine((template, ctx) => {
+        try {
+          parseKeyTemplate(template);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .optional(),
+    /** Fills `{account}` in `key_template`. */
+    account: z.string().min(1).optional(),
+    /** Fills `{key_suffix}` / `{suffix}` in `key_template`. */
+    key_suffix: z.string().min(1).optional(),
+    /** In-flight requests per process, also in `cluster` scope. */
+    local_semaphore: positiveInt.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((limit, ctx) => {
+    const burst = limit.burst_tokens ?? Math.max(1, Math.floor(limit.tokens_per_interval / 20));
+    if (burst >= limit.tokens_per_interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['burst_tokens'],
+        message: `must be less than tokens_per_interval (${limit.tokens_per_interval}), got ${burst}`,
+      });
+    } else if (limit.request_weight > burst) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['request_weight'],
+        message: `must be at most burst_tokens (${burst}), got ${limit.request_weight}`,
+      });
+    }
+  });
 
-/** `retry` of a feed. */
+/**
+ * `retry` of a feed: attempts in all, and a delay of `retry_backoff_ms`
+ * doubling per attempt (capped at `max_delay_ms`) plus up to `jitter_ratio`
+ * of it at random; a `Retry-After` from the server wins.
+ */
 export const retrySchema = z
   .object({
     max_attempts: positiveInt.default(8),
@@ -52,6 +106,11 @@ export const feedSchema = z
     granularities: z.array(granularity).default(['1m']),
     options: z.record(z.string(), z.unknown()).default({}),
     api_url: z.url().optional(),
+    /** Environment variable holding the feed's API key (Polygon: `POLYGON_API_KEY` when absent). */
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
     rate_limit: rateLimitSchema.optional(),
     retry: retrySchema.optional(),
     concurrency: positiveInt.max(64).default(8),

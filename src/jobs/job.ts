@@ -24,6 +24,12 @@ export interface BackfillJob {
   readonly error: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** When the current (or last) worker claimed it; null while never started. */
+  readonly startedAt: number | null;
+  /** Worker id holding the lease; null when nobody does. */
+  readonly leaseOwner: string | null;
+  /** When the lease runs out unless heartbeated; null when nobody holds it. */
+  readonly leaseExpiresAt: number | null;
 }
 
 /** What a caller asks for when creating a job. */
@@ -63,8 +69,20 @@ export interface JobRepository {
   create(job: NewJob): Promise<BackfillJob>;
   get(id: string): Promise<BackfillJob | undefined>;
   list(query: JobQuery): Promise<{ jobs: BackfillJob[]; total: number }>;
-  /** Jobs `running` with a live lease, plus `pending` ones. */
+  /**
+   * Jobs `pending` or `running` (expired leases included: those are resumed by
+   * the next claim), oldest first.
+   */
   active(): Promise<BackfillJob[]>;
+  /**
+   * Creates the job unless `maxActive` jobs are already pending or running,
+   * atomically (no two concurrent calls both pass the check). Returns the new
+   * job, or the oldest active job that blocked it.
+   */
+  createUnlessBusy(
+    job: NewJob,
+    maxActive: number,
+  ): Promise<{ created: true; job: BackfillJob } | { created: false; blocking: BackfillJob }>;
   /**
    * Takes the oldest `pending` job, or a `running` one whose lease expired
    * (a crashed worker), marks it `running` for `workerId`; undefined if none.
@@ -74,9 +92,27 @@ export interface JobRepository {
    * Writes progress and extends the lease. Returns false when the worker no
    * longer owns the job (lease lost) or it was cancelled: the worker stops.
    */
-  heartbeat(id: string, workerId: string, leaseTtlMs: number, progress: JobProgress): Promise<boolean>;
-  /** Ends a job the worker owns. */
-  finish(id: string, workerId: string, status: 'completed' | 'failed', error?: string): Promise<void>;
+  heartbeat(
+    id: string,
+    workerId: string,
+    leaseTtlMs: number,
+    progress: JobProgress,
+  ): Promise<boolean>;
+  /**
+   * Ends a job the worker owns; a no-op (false) when it no longer owns it or
+   * the job was cancelled meanwhile.
+   */
+  finish(
+    id: string,
+    workerId: string,
+    status: 'completed' | 'failed',
+    error?: string,
+  ): Promise<boolean>;
+  /**
+   * Hands a running job back (`pending`, lease cleared) so another worker can
+   * take it at once: a graceful shutdown. False when the worker no longer owns it.
+   */
+  release(id: string, workerId: string): Promise<boolean>;
   /** Cancels a pending or running job; returns it, or undefined if unknown. */
   cancel(id: string): Promise<BackfillJob | undefined>;
   close(): Promise<void>;

@@ -70,7 +70,7 @@ describe('HistoryProvider', () => {
   it('reports progress up to the whole window', async () => {
     const provider = new HistoryProvider({ store, fetcher: createSimFetcher({ market }) });
     const seen: number[] = [];
-    await provider.fillMissing(T0, T0 + 20 * DAY, {
+    await provider.fillMissing(T0, T0 + 90 * DAY, {
       series,
       onProgress: (p) => seen.push(p.coveredMs / p.totalMs),
     });

@@ -14,6 +14,7 @@ import {
 } from './binance-format.js';
 import { seededRandom } from './hash.js';
 import { SimMarket } from './market.js';
+import { isPolygonPath, type PolygonRouteOptions, PolygonRoutes } from './polygon-routes.js';
 import { WeightWindow } from './weight-window.js';
 
 /** Options of {@link startSimServer}; all optional. */
@@ -63,6 +64,8 @@ export interface SimServerOptions {
    * @default 1
    */
   faultSeed?: number;
+  /** The Polygon.io aggregates routes (`/v2/aggs/...`): accepted API key, page size. */
+  polygon?: PolygonRouteOptions;
 }
 
 /** Request counters of a sim server, served at `GET /__sim/stats`. */
@@ -156,8 +159,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   let stats = emptyStats();
 
   const data = new DataRoutes(market, nowMs, random, options);
+  let origin = '';
+  const polygon = new PolygonRoutes(market, nowMs, () => origin, options.polygon);
 
   function route(path: string, query: URLSearchParams): Answer {
+    if (isPolygonPath(path)) return polygon.answer(path, query);
     switch (path) {
       case '/api/v3/ping':
         return { status: 200, body: '{}' };
@@ -233,7 +239,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
     const limited = limitWeight(path, performance.now());
     if (limited !== undefined) return limited;
-    if (DATA_PATHS.has(path)) {
+    if (DATA_PATHS.has(path) || isPolygonPath(path)) {
       stats.dataRequests++;
       const draw = random();
       if (draw < errorRate) {
@@ -290,8 +296,9 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${host}:${address.port}`;
   return {
-    url: `http://${host}:${address.port}`,
+    url: origin,
     port: address.port,
     market,
     stats: snapshot,

@@ -9,7 +9,8 @@ import { createCcxtExchange, toSourceError } from './ccxt-exchange.js';
 import { collectPages, type DataFetcher, type FetchOptions } from './data-fetcher.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, raceSignal, windows } from './paging.js';
-import { type RateLimiter, type RateLimiterOptions, rateLimiterFor } from './rate-limiter.js';
+import { createLimiter, type LimiterConfig } from './rate-limit/create-limiter.js';
+import { type Limiter, penaltyMs } from './rate-limit/limiter.js';
 import { checkRetryOptions, type RetryOptions, withRetry } from './retry.js';
 
 /** Options of {@link createCcxtFetcher}. */
@@ -23,10 +24,13 @@ export interface CcxtFetcherOptions {
   /** Replaces the origin of every API URL, keeping paths: proxies, testnets, the sim. */
   apiUrl?: string;
   /**
-   * The process-wide limiter for this exchange and URL, plus the weight of one call.
+   * The limiter (scope `process` by default: one per exchange, account and
+   * URL; `cluster` shares it through Redis), plus the weight of one call.
    * @default 60000 / exchange.rateLimit calls per minute, requestWeight 2
    */
-  rateLimit?: RateLimiterOptions & { requestWeight?: number };
+  rateLimit?: LimiterConfig & { requestWeight?: number };
+  /** Receives failures of the limiter's background Redis calls. */
+  onLimiterError?: (error: Error) => void;
   /** Retries of each request. */
   retry?: RetryOptions;
   /**
@@ -99,32 +103,55 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     ohlcvLimit(exchange),
     { min: 1, integer: true },
   );
-  const limiter = rateLimiterFor(`ccxt:${options.exchange}:${options.apiUrl ?? 'default'}`, {
-    tokensPerInterval: Math.max(
-      2 * requestWeight,
-      Math.floor(60_000 / Math.max(1, Number(exchange.rateLimit) || 100)) * requestWeight,
-    ),
-    intervalMs: 60_000,
-    ...options.rateLimit,
-  });
+  const { requestWeight: _weight, ...limitConfig } = options.rateLimit ?? {};
+  const limiter = createLimiter(
+    {
+      tokensPerInterval: Math.max(
+        2 * requestWeight,
+        Math.floor(60_000 / Math.max(1, Number(exchange.rateLimit) || 100)) * requestWeight,
+      ),
+      intervalMs: 60_000,
+      ...limitConfig,
+    },
+    {
+      exchange: options.exchange,
+      exchangeId: exchange.id,
+      ...(options.apiUrl === undefined ? {} : { apiUrl: options.apiUrl }),
+      ...(options.onLimiterError === undefined ? {} : { onError: options.onLimiterError }),
+    },
+  );
   const nowMs = options.nowMs ?? Date.now;
   const name = `ccxt:${options.exchange}`;
   let markets: Promise<unknown> | undefined;
+
+  // ccxt walks every parsed body for integers beyond 2^53 to re-parse them
+  // exactly. Candles end up as doubles anyway, so while only candle calls are
+  // in flight that walk is skipped; any other call (trade ids, markets) turns it back on.
+  const exactByDefault = exchange.quoteJsonNumbers;
+  let exactCalls = 0;
+  const setExact = (delta: number) => {
+    exactCalls += delta;
+    exchange.quoteJsonNumbers = exactCalls > 0 ? exactByDefault : false;
+  };
 
   const call = <T>(
     what: string,
     fetchOptions: FetchOptions,
     signal: AbortSignal,
     fn: () => Promise<T>,
+    exact = true,
   ): Promise<T> =>
     withRetry(
       async () => {
         const release = await limiter.acquire(requestWeight, signal);
+        if (exact) setExact(1);
         try {
           return await raceSignal(fn(), signal);
         } catch (error) {
           throw throttled(toSourceError(error, what, exchange.id), limiter);
         } finally {
+          // After raceSignal gives up on a cancelled call, its body may still be parsed plainly: it is discarded.
+          if (exact) setExact(-1);
           release();
         }
       },
@@ -158,24 +185,40 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     const stepMs = seriesStepMs(series);
     const what = `${seriesId(series)} [${formatTime(window.startMs)}, ${formatTime(window.endMs)})`;
     const rows: Candle[] = [];
+    let ordered = true;
+    let lastKeptMs = Number.NEGATIVE_INFINITY;
     let sinceMs = window.startMs;
     for (;;) {
-      const batch: OHLCV[] = await call(what, fetchOptions, signal, () =>
-        exchange.fetchOHLCV(series.subject, series.granularity, sinceMs, candlesPageLimit, {
-          until: window.endMs - 1,
-        }),
+      const batch: OHLCV[] = await call(
+        what,
+        fetchOptions,
+        signal,
+        () =>
+          exchange.fetchOHLCV(series.subject, series.granularity, sinceMs, candlesPageLimit, {
+            until: window.endMs - 1,
+          }),
+        false,
       );
       let lastMs = Number.NEGATIVE_INFINITY;
       for (const row of batch) {
         const candle = toCandle(row, what);
-        if (candle.tsMs >= window.startMs && candle.tsMs < window.endMs) rows.push(candle);
+        if (candle.tsMs >= window.startMs && candle.tsMs < window.endMs) {
+          // Rows usually come strictly ascending; anything else is sorted below.
+          if (candle.tsMs <= lastKeptMs) ordered = false;
+          lastKeptMs = candle.tsMs;
+          rows.push(candle);
+        }
         if (candle.tsMs > lastMs) lastMs = candle.tsMs;
       }
       // A short answer ends the window; only a page that stopped early needs a follow-up.
       if (batch.length === 0 || lastMs + stepMs >= window.endMs || lastMs < sinceMs) break;
       sinceMs = lastMs + stepMs;
     }
-    return { startMs: window.startMs, endMs: window.endMs, rows: sortUnique(rows) };
+    return {
+      startMs: window.startMs,
+      endMs: window.endMs,
+      rows: ordered ? rows : sortUnique(rows),
+    };
   }
 
   async function tradeWindow(
@@ -252,14 +295,14 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     },
     async close() {
       const closable = exchange as unknown as { close?: () => Promise<void> };
-      await closable.close?.();
+      await Promise.all([closable.close?.(), limiter.close()]);
     },
   };
   return fetcher;
 }
 
-function throttled(error: SourceError, limiter: RateLimiter): SourceError {
-  if (error.code === 'SOURCE_THROTTLED') limiter.penalize(error.retryAfterMs);
+function throttled(error: SourceError, limiter: Limiter): SourceError {
+  if (error.code === 'SOURCE_THROTTLED') limiter.penalize(penaltyMs(limiter, error.retryAfterMs));
   return error;
 }
 
@@ -287,18 +330,21 @@ function malformed(what: string, detail: string): SourceError {
 
 function toCandle(row: OHLCV, what: string): Candle {
   const [tsMs, open, high, low, close, volume] = row;
-  const values = [tsMs, open, high, low, close, volume];
-  if (!values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  if (
+    !finite(tsMs) ||
+    !finite(open) ||
+    !finite(high) ||
+    !finite(low) ||
+    !finite(close) ||
+    !finite(volume)
+  ) {
     throw malformed(what, JSON.stringify(row));
   }
-  return {
-    tsMs: tsMs as number,
-    open: open as number,
-    high: high as number,
-    low: low as number,
-    close: close as number,
-    volume: volume as number,
-  };
+  return { tsMs, open, high, low, close, volume };
+}
+
+function finite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function toTrade(raw: CcxtTrade, what: string): Trade {

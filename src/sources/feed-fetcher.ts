@@ -1,17 +1,38 @@
 import type { FeedConfig } from '../config/schema.js';
+import { createBinanceKlinesFetcher } from './binance-klines-fetcher.js';
 import { createCcxtFetcher } from './ccxt-fetcher.js';
 import type { DataFetcher } from './data-fetcher.js';
+import { createPolygonFetcher } from './polygon-fetcher.js';
+import type { LimiterConfig } from './rate-limit/create-limiter.js';
+import type { RetryOptions } from './retry.js';
 import { createSimFetcher } from './sim-fetcher.js';
 
-/** The fetcher a configured feed describes: the in-process sim, or any ccxt exchange. */
+/**
+ * The fetcher a configured feed describes: the in-process sim, Polygon.io
+ * (`exchange: polygon`), plain Binance klines (`exchange: binance-klines`), or any ccxt exchange.
+ */
 export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataFetcher {
+  const clock = nowMs ? { nowMs } : {};
+  const baseUrl = feed.api_url === undefined ? {} : { baseUrl: feed.api_url };
+  if (feed.exchange === 'binance-klines') {
+    return createBinanceKlinesFetcher({ source: feed.source, ...baseUrl, ...clock });
+  }
+  if (feed.exchange === 'polygon') {
+    const apiKey = feed.api_key_env === undefined ? undefined : process.env[feed.api_key_env];
+    return createPolygonFetcher({
+      source: feed.source,
+      ...baseUrl,
+      ...clock,
+      ...(apiKey === undefined ? {} : { apiKey }),
+      ...(feed.rate_limit === undefined ? {} : { rateLimit: limiterConfigOf(feed.rate_limit) }),
+      ...(feed.retry === undefined ? {} : { retry: retryOptionsOf(feed.retry) }),
+    });
+  }
   if (feed.exchange === 'sim' && feed.api_url === undefined) {
-    return createSimFetcher({ source: feed.source, ...(nowMs ? { nowMs } : {}) });
+    return createSimFetcher({ source: feed.source, ...clock });
   }
   // The sim served over HTTP is Binance-shaped, so ccxt's binance client talks to it.
   const exchange = feed.exchange === 'sim' ? 'binance' : feed.exchange;
-  const limit = feed.rate_limit;
-  const retry = feed.retry;
   return createCcxtFetcher({
     source: feed.source,
     exchange,
@@ -19,29 +40,39 @@ export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataF
     ...(feed.api_url === undefined ? {} : { apiUrl: feed.api_url }),
     concurrency: feed.concurrency,
     timeoutMs: feed.timeout_ms,
-    ...(nowMs ? { nowMs } : {}),
-    ...(limit === undefined
-      ? {}
-      : {
-          rateLimit: {
-            tokensPerInterval: limit.tokens_per_interval,
-            intervalMs: limit.interval_ms,
-            ...(limit.burst_tokens === undefined ? {} : { burstTokens: limit.burst_tokens }),
-            maxConcurrency: limit.max_concurrency,
-            minIntervalMs: limit.min_interval_s * 1000,
-            penaltyBackoffMs: limit.penalty_backoff_ms,
-            requestWeight: limit.request_weight,
-          },
-        }),
-    ...(retry === undefined
-      ? {}
-      : {
-          retry: {
-            maxAttempts: retry.max_attempts,
-            retryBackoffMs: retry.retry_backoff_ms,
-            maxDelayMs: retry.max_delay_ms,
-            jitterRatio: retry.jitter_ratio,
-          },
-        }),
+    ...clock,
+    ...(feed.rate_limit === undefined ? {} : { rateLimit: limiterConfigOf(feed.rate_limit) }),
+    ...(feed.retry === undefined ? {} : { retry: retryOptionsOf(feed.retry) }),
   });
+}
+
+/** A feed's `rate_limit` block as limiter options (what the fetchers and `createLimiter` take). */
+export function limiterConfigOf(
+  limit: NonNullable<FeedConfig['rate_limit']>,
+): LimiterConfig & { requestWeight: number } {
+  return {
+    tokensPerInterval: limit.tokens_per_interval,
+    intervalMs: limit.interval_ms,
+    ...(limit.burst_tokens === undefined ? {} : { burstTokens: limit.burst_tokens }),
+    maxConcurrency: limit.max_concurrency,
+    minIntervalMs: limit.min_interval_s * 1000,
+    penaltyBackoffMs: limit.penalty_backoff_ms,
+    requestWeight: limit.request_weight,
+    ...(limit.scope === undefined ? {} : { scope: limit.scope }),
+    ...(limit.redis_dsn === undefined ? {} : { redisDsn: limit.redis_dsn }),
+    ...(limit.key_template === undefined ? {} : { keyTemplate: limit.key_template }),
+    ...(limit.account === undefined ? {} : { account: limit.account }),
+    ...(limit.key_suffix === undefined ? {} : { keySuffix: limit.key_suffix }),
+    ...(limit.local_semaphore === undefined ? {} : { localSemaphore: limit.local_semaphore }),
+  };
+}
+
+/** A feed's `retry` block as retry options (`withRetry`). */
+export function retryOptionsOf(retry: NonNullable<FeedConfig['retry']>): RetryOptions {
+  return {
+    maxAttempts: retry.max_attempts,
+    retryBackoffMs: retry.retry_backoff_ms,
+    maxDelayMs: retry.max_delay_ms,
+    jitterRatio: retry.jitter_ratio,
+  };
 }

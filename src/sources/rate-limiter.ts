@@ -1,5 +1,6 @@
 import { CancelledError, InvalidArgumentError } from '../core/errors.js';
 import { checkNumber } from './options-check.js';
+import type { Limiter } from './rate-limit/limiter.js';
 
 /** A clock the limiter reads and schedules on; injectable for tests. */
 export interface LimiterClock {
@@ -8,7 +9,8 @@ export interface LimiterClock {
   clearTimeout(handle: unknown): void;
 }
 
-const REAL_CLOCK: LimiterClock = {
+/** The real clock: `performance.now()` and timers. */
+export const realClock: LimiterClock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -69,7 +71,7 @@ interface Waiter {
  * const release = await limiter.acquire(2);
  * try { await request(); } finally { release(); }
  */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   /** Most cost that may start in any window of `intervalMs`. */
   readonly tokensPerInterval: number;
   /** Window length. */
@@ -77,8 +79,9 @@ export class RateLimiter {
   /** Bucket capacity. */
   readonly burstTokens: number;
   readonly #maxConcurrency: number;
+  /** Pause of `penalize()` without a duration. */
+  readonly penaltyBackoffMs: number;
   readonly #minIntervalMs: number;
-  readonly #penaltyBackoffMs: number;
   readonly #clock: LimiterClock;
   readonly #ratePerMs: number;
   #tokens: number;
@@ -114,10 +117,10 @@ export class RateLimiter {
       );
     }
     this.#minIntervalMs = checkNumber('minIntervalMs', options.minIntervalMs, 0, { min: 0 });
-    this.#penaltyBackoffMs = checkNumber('penaltyBackoffMs', options.penaltyBackoffMs, 5_000, {
+    this.penaltyBackoffMs = checkNumber('penaltyBackoffMs', options.penaltyBackoffMs, 5_000, {
       min: 0,
     });
-    this.#clock = options.clock ?? REAL_CLOCK;
+    this.#clock = options.clock ?? realClock;
     this.#ratePerMs = (this.tokensPerInterval - this.burstTokens) / this.intervalMs;
     this.#tokens = this.burstTokens;
     this.#refilledAt = this.#clock.now();
@@ -162,9 +165,20 @@ export class RateLimiter {
   }
 
   /** Pauses every waiter for `ms` (default `penaltyBackoffMs`), e.g. after a 429. */
-  penalize(ms = this.#penaltyBackoffMs): void {
+  penalize(ms = this.penaltyBackoffMs): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + ms);
     this.#pump();
+  }
+
+  /** Rejects waiters with `CancelledError` and stops the timer; acquisitions held stay valid. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    for (const waiter of this.#queue.splice(0)) {
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(new CancelledError('rate limiter closed'));
+    }
   }
 
   #refill(now: number): void {

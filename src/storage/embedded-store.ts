@@ -269,7 +269,6 @@ export class EmbeddedStore implements Store {
             const sql = copyDaySql(series, fresh, existing.has(name) ? final : undefined, temp);
             try {
               await c.run(sql);
-              if (this.#fsync) await fsyncPath(temp);
             } catch (cause) {
               failed = true;
               throw new StorageError(`cannot write ${final}`, { cause });
@@ -281,6 +280,19 @@ export class EmbeddedStore implements Store {
       );
       const failure = outcomes.find((o) => o.status === 'rejected');
       if (failure) throw failure.reason;
+      // Flushed together (the thread pool overlaps them) and before any rename,
+      // so a crash never swaps in a file whose data is not on disk.
+      if (this.#fsync) {
+        await Promise.all(
+          written.map(async ({ temp, final }) => {
+            try {
+              await fsyncPath(temp);
+            } catch (cause) {
+              throw new StorageError(`cannot write ${final}`, { cause });
+            }
+          }),
+        );
+      }
       // Every day is on disk: swap them all in. A rename is atomic per file.
       for (const { temp, final } of written) {
         try {

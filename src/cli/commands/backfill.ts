@@ -1,10 +1,13 @@
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { selectSeries } from '../../config/feeds.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
 import { parseTime } from '../../core/time.js';
+import type { GaplessConfig } from '../../config/schema.js';
+import type { TrackedSymbol } from '../../jobs/job.js';
+import { openRepositories } from '../../jobs/repositories.js';
+import { trackedSeriesSelection } from '../../jobs/tracked-series.js';
 import type { FillResult } from '../../provider/history-provider.js';
 import { type CommonFlags, openApp } from '../app.js';
 import { describeError, exitCodeFor } from '../exit-codes.js';
@@ -50,7 +53,7 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
   const parallel = positiveInt(flags.parallel, '--parallel');
   const app = await openApp(flags);
   try {
-    const series = selectSeries(app.config, {
+    const series = trackedSeriesSelection(app.config, await trackedSymbols(app.config), {
       feeds: flags.feed,
       subjects: flags.symbols,
       kinds: flags.kind,
@@ -118,4 +121,14 @@ function printSummary(order: Series[], outcomes: Outcome[]): void {
     ]);
   }
   process.stdout.write(`${table.toString()}\n`);
+}
+
+// Tracked symbols (`gapless symbols add`) are backfilled too when subjects are `*` or absent.
+async function trackedSymbols(config: GaplessConfig): Promise<TrackedSymbol[]> {
+  const repos = await openRepositories(config);
+  try {
+    return await repos.symbols.list({ activeOnly: true });
+  } finally {
+    await repos.close();
+  }
 }

@@ -1,0 +1,40 @@
+import type { GaplessConfig } from '../config/schema.js';
+import { openEmbeddedRepositories } from './embedded/open.js';
+import type { HistoryRepository, JobRepository, SymbolRepository } from './job.js';
+import { openPostgresRepositories } from './postgres/open.js';
+
+/** Where jobs, tracked symbols and history live. */
+export type RepositoryMode = 'embedded' | 'postgres';
+
+/** The three repositories of one backend, opened together. */
+export interface Repositories {
+  readonly mode: RepositoryMode;
+  readonly jobs: JobRepository;
+  readonly symbols: SymbolRepository;
+  readonly history: HistoryRepository;
+  /** Whether the backend answers (the database, or the state directory). */
+  ping(): Promise<boolean>;
+  /** Releases connections; the repositories are unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openRepositories}. */
+export interface OpenRepositoriesOptions {
+  /** Clock of the embedded backend (PostgreSQL uses the database clock); default `Date.now`. */
+  readonly nowMs?: () => number;
+}
+
+/**
+ * Opens PostgreSQL when `config.database_url` is set (migrations applied),
+ * else embedded JSON files under `{data_dir}/.gapless/`.
+ * @example
+ * const repos = await openRepositories(loadConfig());
+ * const { jobs } = await repos.jobs.list({ limit: 20, offset: 0 });
+ */
+export async function openRepositories(
+  config: GaplessConfig,
+  options: OpenRepositoriesOptions = {},
+): Promise<Repositories> {
+  if (config.database_url !== undefined) return openPostgresRepositories(config.database_url);
+  return openEmbeddedRepositories(config.data_dir, options);
+}
