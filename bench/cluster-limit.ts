@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { startSimServer } from '../src/sim/server.js';
@@ -66,22 +66,24 @@ export async function runClusterLimit(options: ClusterLimitOptions): Promise<Clu
   if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run \`npm run build\` first`);
   const processes = options.processes ?? 3;
   const sim = await startSimServer();
+  // Stamped on the wall clock, made relative to the go once it is known: warm-up requests count too.
   const requests: SeenRequest[] = [];
-  let goAt = Number.POSITIVE_INFINITY;
+  let goAt = 0;
   let throttledAtMs: number | undefined;
   const wallMs = () => performance.timeOrigin + performance.now();
   const proxy = createServer((req, res) => {
-    const atMs = wallMs() - goAt;
+    const atMs = wallMs();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const seen: SeenRequest = { atMs, worker: String(req.headers[WORKER_HEADER]), path, status: 0 };
     requests.push(seen);
     if (
       options.throttleAtMs !== undefined &&
       throttledAtMs === undefined &&
-      atMs >= options.throttleAtMs &&
+      goAt > 0 &&
+      atMs - goAt >= options.throttleAtMs &&
       path === '/api/v3/klines'
     ) {
-      throttledAtMs = atMs;
+      throttledAtMs = atMs - goAt;
       seen.status = 429;
       const body = '{"code":-1003,"msg":"Too much request weight used."}';
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
@@ -117,7 +119,11 @@ export async function runClusterLimit(options: ClusterLimitOptions): Promise<Clu
       children.push(child);
       ready.push(waitFor(child, 'ready').then(() => undefined));
       reports.push(
-        waitFor(child, 'done').then((r) => (r.type === 'done' ? r : { pages: 0 })),
+        waitFor(child, 'done').then((r) =>
+          r.type !== 'done'
+            ? { pages: 0 }
+            : { pages: r.pages, ...(r.error === undefined ? {} : { error: r.error }) },
+        ),
       );
     }
     await Promise.all(ready);
@@ -125,6 +131,7 @@ export async function runClusterLimit(options: ClusterLimitOptions): Promise<Clu
     const go: WorkerCommand = { type: 'go', durationMs: options.durationMs };
     for (const child of children) child.send(go);
     const workers = await Promise.all(reports);
+    for (const seen of requests) seen.atMs -= goAt;
     requests.sort((a, b) => a.atMs - b.atMs);
     return { requests, throttledAtMs, workers };
   } finally {
@@ -137,14 +144,15 @@ export async function runClusterLimit(options: ClusterLimitOptions): Promise<Clu
 
 function workerJob(options: ClusterLimitOptions, proxyUrl: string, keySuffix: string, i: number) {
   return {
-    series: 'candle:bench:BTC/USDT:1m',
-    startMs: Date.UTC(2020, 0, 1),
-    endMs: Date.UTC(2024, 0, 1),
+    series: 'candle:bench:BTC/USDT:1h',
+    startMs: Date.UTC(2021, 0, 1),
+    parallel: 8,
     feed: {
       source: 'bench',
       exchange: 'sim',
       api_url: proxyUrl,
       subjects: ['BTC/USDT'],
+      granularities: ['1h'],
       concurrency: 8,
       options: { headers: { [WORKER_HEADER]: String(i) } },
       rate_limit: {

@@ -161,7 +161,10 @@ export const configSchema = z
   .object({
     data_dir: z.string().min(1).default('./data'),
     /** PostgreSQL for jobs, symbols and history; also `DATABASE_URL`. Embedded files when absent. */
-    database_url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    database_url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+      .optional(),
     feeds: z.array(feedSchema).min(1),
     server: serverSchema.default(serverSchema.parse({})),
     jobs: jobsSchema.default(jobsSchema.parse({})),

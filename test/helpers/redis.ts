@@ -22,7 +22,9 @@ export async function redisAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (process.env.GAPLESS_REQUIRE_SERVICES === '1') {
-      throw new Error(`Redis is required but unreachable at ${REDIS_URL}: ${(error as Error).message}`);
+      throw new Error(
+        `Redis is required but unreachable at ${REDIS_URL}: ${(error as Error).message}`,
+      );
     }
     console.warn(`SKIPPED: Redis tests (no server at ${REDIS_URL})`);
     return false;

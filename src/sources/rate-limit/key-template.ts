@@ -79,7 +79,7 @@ export function renderKeyTemplate(template: string, values: KeyValues): string {
       dropLeading = false;
       continue;
     }
-    const value = valueOf(values, part.name);
+    const value = lookUp(values, part.name);
     if (value !== undefined) {
       out.push({ text: value, literal: false });
       dropLeading = false;
@@ -102,7 +102,7 @@ export function renderKeyTemplate(template: string, values: KeyValues): string {
   return key;
 }
 
-function valueOf(values: KeyValues, name: KeyPlaceholder): string | undefined {
+function lookUp(values: KeyValues, name: KeyPlaceholder): string | undefined {
   const value =
     name === 'suffix' || name === 'key_suffix'
       ? (values.key_suffix ?? values.suffix)
