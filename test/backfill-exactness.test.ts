@@ -22,8 +22,8 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
       duplicateRows: true,
       shuffleRows: true,
       maintenance: [MAINTENANCE],
-      // 100 weight per 2 s window: 25 klines requests a second.
-      weightPerMinute: 100,
+      // 200 weight per 2 s window: 50 klines requests a second.
+      weightPerMinute: 200,
       weightWindowMs: 2_000,
       faultSeed: 7,
     });
@@ -40,7 +40,7 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
           concurrency: 6,
           // A little above the server's limit on purpose, so 429s happen and are honoured.
           rate_limit: {
-            tokens_per_interval: 120,
+            tokens_per_interval: 230,
             interval_ms: 2_000,
             request_weight: 2,
             burst_tokens: 10,
@@ -56,7 +56,7 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
     tmp.cleanup();
   });
 
-  it('stores exactly the candles the server has and leaves no gaps', async () => {
+  it('stores exactly the candles the server has and leaves no gaps', { timeout: 180_000 }, async () => {
     const args = ['--start', '2024-01-01', '--end', '2024-03-01'];
     const run = await runCli(['backfill', ...args], tmp.dir);
     expect(run.stderr).toBe('');

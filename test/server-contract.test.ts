@@ -1,10 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimMarket } from '../src/sim/market.js';
+import { postgresAvailable } from './helpers/postgres.js';
 import {
   API_KEY,
   getJson,
@@ -14,7 +14,6 @@ import {
   type TestServer,
   waitForJob,
 } from './helpers/server-harness.js';
-import { postgresAvailable } from './helpers/postgres.js';
 
 const pgAvailable = await postgresAvailable();
 const market = new SimMarket();
@@ -42,7 +41,10 @@ for (const mode of MODES) {
     let jobId = '';
 
     beforeAll(async () => {
-      [live, idle] = await Promise.all([startTestServer(mode), startTestServer(mode, { worker: false })]);
+      [live, idle] = await Promise.all([
+        startTestServer(mode),
+        startTestServer(mode, { worker: false }),
+      ]);
       const created = await postJson(`${live.url}/reports/backfill`, {
         source: 'sim',
         subject: 'BTC/USDT',
@@ -127,12 +129,24 @@ for (const mode of MODES) {
       const first = await postJson(`${idle.url}/reports/backfill`, job);
       expect(first.status).toBe(201);
       const view = first.body as Json;
-      expect(view).toMatchObject({ status: 'pending', percentage: 0, cursor: null, records_written: 0 });
+      expect(view).toMatchObject({
+        status: 'pending',
+        percentage: 0,
+        cursor: null,
+        records_written: 0,
+      });
       expect(first.headers.get('location')).toBe(`/reports/backfill/jobs/${view.id}`);
-      const second = await postJson(`${idle.url}/reports/backfill`, { ...job, subject: 'BTC/USDT' });
+      const second = await postJson(`${idle.url}/reports/backfill`, {
+        ...job,
+        subject: 'BTC/USDT',
+      });
       expect(second.status).toBe(409);
       expect(second.body).toEqual({
-        error: { code: 'JOB_RUNNING', message: expect.stringContaining(String(view.id)), job_id: view.id },
+        error: {
+          code: 'JOB_RUNNING',
+          message: expect.stringContaining(String(view.id)),
+          job_id: view.id,
+        },
       });
       const cancelled = await postJson(`${idle.url}/reports/backfill/jobs/${view.id}/cancel`, {});
       expect(cancelled.status).toBe(200);
@@ -140,12 +154,22 @@ for (const mode of MODES) {
       const again = await postJson(`${idle.url}/reports/backfill/jobs/${view.id}/cancel`, {});
       expect(again.status).toBe(409);
       expect((again.body as Json).error).toMatchObject({ code: 'JOB_FINISHED' });
-      const unknown = await postJson(`${idle.url}/reports/backfill/jobs/00000000-0000-4000-8000-000000000000/cancel`, {});
+      const unknown = await postJson(
+        `${idle.url}/reports/backfill/jobs/00000000-0000-4000-8000-000000000000/cancel`,
+        {},
+      );
       expect(unknown.status).toBe(404);
     });
 
     it('POST /reports/backfill refuses unknown feeds, subjects and bad ranges with named errors', async () => {
-      const base = { source: 'sim', subject: 'BTC/USDT', kind: 'candle', granularity: '1m', start: '2024-01-01', end: '2024-01-02' };
+      const base = {
+        source: 'sim',
+        subject: 'BTC/USDT',
+        kind: 'candle',
+        granularity: '1m',
+        start: '2024-01-01',
+        end: '2024-01-02',
+      };
       const cases: [Json, number, string][] = [
         [{ ...base, source: 'nope' }, 404, 'UNKNOWN_FEED'],
         [{ ...base, subject: 'DOGE/USDT' }, 404, 'UNKNOWN_SUBJECT'],
@@ -161,7 +185,10 @@ for (const mode of MODES) {
         expect(res.status, JSON.stringify(body)).toBe(status);
         expect((res.body as Json).error).toMatchObject({ code });
       }
-      const unknownField = await postJson(`${idle.url}/reports/backfill`, { ...base, colour: 'red' });
+      const unknownField = await postJson(`${idle.url}/reports/backfill`, {
+        ...base,
+        colour: 'red',
+      });
       expect(JSON.stringify(unknownField.body)).toContain("'colour'");
       const wrongType = await postJson(`${idle.url}/reports/backfill`, { ...base, kind: 5 });
       expect(JSON.stringify(wrongType.body)).toContain("'kind'");
@@ -186,14 +213,23 @@ for (const mode of MODES) {
       expect(page.limit).toBe(50);
       expect(page.offset).toBe(0);
       expect(page.jobs.map((j) => j.id)).toEqual([secondId, jobId]);
-      const filtered = await getJson(`${live.url}/reports/backfill/jobs?subject=BTC%2FUSDT&status=completed&granularity=1m&kind=candle&source=sim`);
+      const filtered = await getJson(
+        `${live.url}/reports/backfill/jobs?subject=BTC%2FUSDT&status=completed&granularity=1m&kind=candle&source=sim`,
+      );
       expect((filtered.body as typeof page).jobs.map((j) => j.id)).toEqual([jobId]);
       const paged = await getJson(`${live.url}/reports/backfill/jobs?limit=1&offset=1`);
       expect(paged.body).toMatchObject({ total: 2, limit: 1, offset: 1 });
       expect((paged.body as typeof page).jobs.map((j) => j.id)).toEqual([jobId]);
       const none = await getJson(`${live.url}/reports/backfill/jobs?status=failed`);
       expect(none.body).toMatchObject({ jobs: [], total: 0 });
-      for (const bad of ['limit=0', 'limit=501', 'offset=-1', 'status=done', 'limit=abc', 'foo=1']) {
+      for (const bad of [
+        'limit=0',
+        'limit=501',
+        'offset=-1',
+        'status=done',
+        'limit=abc',
+        'foo=1',
+      ]) {
         const res = await getJson(`${live.url}/reports/backfill/jobs?${bad}`);
         expect(res.status, bad).toBe(400);
       }
@@ -208,7 +244,9 @@ for (const mode of MODES) {
     });
 
     it('GET /data/backfill/index lists day files with records from Parquet metadata', async () => {
-      const { status, body } = await getJson(`${live.url}/data/backfill/index?subject=BTC%2FUSDT&granularity=1m`);
+      const { status, body } = await getJson(
+        `${live.url}/data/backfill/index?subject=BTC%2FUSDT&granularity=1m`,
+      );
       expect(status).toBe(200);
       const entries = body as { path: string; records: number; size_bytes: number; date: string }[];
       expect(entries.map((e) => e.date)).toEqual(['2024-01-01', '2024-01-02']);
@@ -217,8 +255,12 @@ for (const mode of MODES) {
         expect(e.records).toBe(1440);
         expect(e.size_bytes).toBe(statSync(join(live.dataDir, e.path)).size);
       }
-      const oneDay = await getJson(`${live.url}/data/backfill/index?start=2024-01-02&end=2024-01-03&source=sim&kind=candle`);
-      expect((oneDay.body as typeof entries).filter((e) => e.path.includes('BTC')).map((e) => e.date)).toEqual(['2024-01-02']);
+      const oneDay = await getJson(
+        `${live.url}/data/backfill/index?start=2024-01-02&end=2024-01-03&source=sim&kind=candle`,
+      );
+      expect(
+        (oneDay.body as typeof entries).filter((e) => e.path.includes('BTC')).map((e) => e.date),
+      ).toEqual(['2024-01-02']);
       const none = await getJson(`${live.url}/data/backfill/index?subject=NOPE`);
       expect(none.body).toEqual([]);
       const bad = await getJson(`${live.url}/data/backfill/index?granularity=7m`);
@@ -248,15 +290,21 @@ for (const mode of MODES) {
 
       const tail = await fetch(url, { headers: { range: 'bytes=-64' } });
       expect(tail.status).toBe(206);
-      expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 64))).toBe(true);
+      expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(bytes.length - 64))).toBe(
+        true,
+      );
 
       const open = await fetch(url, { headers: { range: `bytes=${bytes.length - 10}-` } });
-      expect(Buffer.from(await open.arrayBuffer()).equals(bytes.subarray(bytes.length - 10))).toBe(true);
+      expect(Buffer.from(await open.arrayBuffer()).equals(bytes.subarray(bytes.length - 10))).toBe(
+        true,
+      );
 
       const beyond = await fetch(url, { headers: { range: `bytes=${bytes.length}-` } });
       expect(beyond.status).toBe(416);
       expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
-      expect(((await beyond.json()) as Json).error).toMatchObject({ code: 'RANGE_NOT_SATISFIABLE' });
+      expect(((await beyond.json()) as Json).error).toMatchObject({
+        code: 'RANGE_NOT_SATISFIABLE',
+      });
 
       const stale = await fetch(url, { headers: { range: 'bytes=0-9', 'if-range': '"other"' } });
       expect(stale.status).toBe(200);
@@ -266,18 +314,26 @@ for (const mode of MODES) {
       expect(head.status).toBe(200);
       expect(head.headers.get('content-length')).toBe(String(bytes.length));
 
-      const plainSubject = await fetch(`${live.url}/data/backfill/sim/BTC%2FUSDT/candle/1m/2024-01-02.parquet`);
+      const plainSubject = await fetch(
+        `${live.url}/data/backfill/sim/BTC%2FUSDT/candle/1m/2024-01-02.parquet`,
+      );
       expect(plainSubject.status).toBe(200);
-      const missing = await getJson(`${live.url}/data/backfill/sim/BTC%2FUSDT/candle/1m/2023-01-01.parquet`);
+      const missing = await getJson(
+        `${live.url}/data/backfill/sim/BTC%2FUSDT/candle/1m/2023-01-01.parquet`,
+      );
       expect(missing.status).toBe(404);
       expect((missing.body as Json).error).toMatchObject({ code: 'FILE_NOT_FOUND' });
-      const badName = await getJson(`${live.url}/data/backfill/sim/BTC%2FUSDT/candle/1m/_coverage.json`);
+      const badName = await getJson(
+        `${live.url}/data/backfill/sim/BTC%2FUSDT/candle/1m/_coverage.json`,
+      );
       expect(badName.status).toBe(400);
     });
 
     it('GET /api/v1/historical/{symbol} streams exactly the stored candles as JSON', async () => {
       for (const symbol of ['BTC%2FUSDT', 'BTC-USDT', 'btcusdt']) {
-        const res = await getJson(`${live.url}/api/v1/historical/${symbol}?start=2024-01-01&end=2024-01-02&granularity=1m`);
+        const res = await getJson(
+          `${live.url}/api/v1/historical/${symbol}?start=2024-01-01&end=2024-01-02&granularity=1m`,
+        );
         expect(res.status, symbol).toBe(200);
         expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
         expect(res.body).toEqual({
@@ -296,27 +352,47 @@ for (const mode of MODES) {
         });
       }
       // A month: the streamed (uncached) path; only the two covered days have rows, the rest is a gap.
-      const month = await getJson(`${live.url}/api/v1/historical/BTC%2FUSDT?start=2023-12-31&end=2024-02-01&source=sim`);
+      const month = await getJson(
+        `${live.url}/api/v1/historical/BTC%2FUSDT?start=2023-12-31&end=2024-02-01&source=sim`,
+      );
       const body = month.body as Json & { rows: unknown[] };
       expect(body.rows).toEqual(expectedRows(JAN1, JAN1 + 2 * DAY));
       expect(body.complete).toBe(false);
       expect(body.gaps).toEqual([
-        { start: '2023-12-31T00:00:00.000Z', end: '2024-01-01T00:00:00.000Z', start_ms: JAN1 - DAY, end_ms: JAN1 },
-        { start: '2024-01-03T00:00:00.000Z', end: '2024-02-01T00:00:00.000Z', start_ms: JAN1 + 2 * DAY, end_ms: Date.UTC(2024, 1, 1) },
+        {
+          start: '2023-12-31T00:00:00.000Z',
+          end: '2024-01-01T00:00:00.000Z',
+          start_ms: JAN1 - DAY,
+          end_ms: JAN1,
+        },
+        {
+          start: '2024-01-03T00:00:00.000Z',
+          end: '2024-02-01T00:00:00.000Z',
+          start_ms: JAN1 + 2 * DAY,
+          end_ms: Date.UTC(2024, 1, 1),
+        },
       ]);
-      const empty = await getJson(`${live.url}/api/v1/historical/ETH-USDT?start=2024-01-01&end=2024-01-02`);
+      const empty = await getJson(
+        `${live.url}/api/v1/historical/ETH-USDT?start=2024-01-01&end=2024-01-02`,
+      );
       expect((empty.body as Json).rows).toEqual([]);
     });
 
     it('GET /api/v1/historical/{symbol} as CSV and Parquet holds the same rows', async () => {
-      const csv = await fetch(`${live.url}/api/v1/historical/BTC-USDT?start=2024-01-01T12:00:00Z&end=2024-01-02T12:00:00Z&format=csv`);
+      const csv = await fetch(
+        `${live.url}/api/v1/historical/BTC-USDT?start=2024-01-01T12:00:00Z&end=2024-01-02T12:00:00Z&format=csv`,
+      );
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       const lines = (await csv.text()).trimEnd().split('\n');
       const rows = expectedRows(JAN1 + DAY / 2, JAN1 + DAY + DAY / 2);
       expect(lines[0]).toBe('ts,ts_ms,open,high,low,close,volume');
-      expect(lines.slice(1)).toEqual(rows.map((r) => [r.ts, r.ts_ms, r.open, r.high, r.low, r.close, r.volume].join(',')));
+      expect(lines.slice(1)).toEqual(
+        rows.map((r) => [r.ts, r.ts_ms, r.open, r.high, r.low, r.close, r.volume].join(',')),
+      );
 
-      const parquet = await fetch(`${live.url}/api/v1/historical/BTC-USDT?start=2024-01-01T12:00:00Z&end=2024-01-02T12:00:00Z&format=parquet`);
+      const parquet = await fetch(
+        `${live.url}/api/v1/historical/BTC-USDT?start=2024-01-01T12:00:00Z&end=2024-01-02T12:00:00Z&format=parquet`,
+      );
       expect(parquet.status).toBe(200);
       expect(parquet.headers.get('content-type')).toBe('application/vnd.apache.parquet');
       const dir = mkdtempSync(join(tmpdir(), 'gapless-pq-'));
@@ -331,7 +407,16 @@ for (const mode of MODES) {
         const got = result.getRowObjectsJson().map((r) => ({ ...r, ts: Number(r.ts) }));
         conn.closeSync();
         db.closeSync();
-        expect(got).toEqual(rows.map((r) => ({ ts: r.ts_ms, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume })));
+        expect(got).toEqual(
+          rows.map((r) => ({
+            ts: r.ts_ms,
+            open: r.open,
+            high: r.high,
+            low: r.low,
+            close: r.close,
+            volume: r.volume,
+          })),
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -371,12 +456,18 @@ for (const mode of MODES) {
       const url = `${live.url}/api/v1/admin/symbols`;
       const symbol = { symbol: 'SOL/USDT', asset_class: 'crypto' };
       expect((await postJson(url, symbol)).status).toBe(401);
-      expect((await postJson(url, symbol, { 'x-api-key': 'wrong-key-0123456789' })).status).toBe(401);
+      expect((await postJson(url, symbol, { 'x-api-key': 'wrong-key-0123456789' })).status).toBe(
+        401,
+      );
       expect((await postJson(url, symbol, { 'x-api-key': `${API_KEY}x` })).status).toBe(401);
       const added = await postJson(url, symbol, { 'x-api-key': API_KEY });
       expect(added.status).toBe(201);
       expect(added.body).toMatchObject({ symbol: 'SOL/USDT', asset_class: 'crypto', active: true });
-      const bad = await postJson(url, { symbol: '..', asset_class: 'crypto' }, { 'x-api-key': API_KEY });
+      const bad = await postJson(
+        url,
+        { symbol: '..', asset_class: 'crypto' },
+        { 'x-api-key': API_KEY },
+      );
       expect(bad.status).toBe(400);
 
       const listed = await getJson(`${live.url}/api/v1/symbols`);
@@ -385,10 +476,21 @@ for (const mode of MODES) {
           { symbol: 'BTC/USDT', sources: ['sim'] },
           { symbol: 'ETH/USDT', sources: ['sim'] },
         ],
-        tracked: [{ symbol: 'SOL/USDT', asset_class: 'crypto', active: true, created_at: expect.any(String) }],
+        tracked: [
+          {
+            symbol: 'SOL/USDT',
+            asset_class: 'crypto',
+            active: true,
+            created_at: expect.any(String),
+          },
+        ],
       });
       const feeds = await getJson(`${live.url}/reports/backfill/feeds`);
-      expect((feeds.body as { feeds: Json[] }).feeds[0]?.subjects).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT']);
+      expect((feeds.body as { feeds: Json[] }).feeds[0]?.subjects).toEqual([
+        'BTC/USDT',
+        'ETH/USDT',
+        'SOL/USDT',
+      ]);
 
       const del = `${live.url}/api/v1/admin/symbols/SOL%2FUSDT`;
       expect((await fetch(del, { method: 'DELETE' })).status).toBe(401);
@@ -400,12 +502,23 @@ for (const mode of MODES) {
     });
 
     it('admin endpoints are always 401 when no keys are configured', async () => {
-      const res = await postJson(`${idle.url}/api/v1/admin/symbols`, { symbol: 'X/Y' }, { 'x-api-key': '' });
+      const res = await postJson(
+        `${idle.url}/api/v1/admin/symbols`,
+        { symbol: 'X/Y' },
+        { 'x-api-key': '' },
+      );
       expect(res.status).toBe(401);
-      const server = await startTestServer(mode, { worker: false, config: { server: { api_keys: [] } } });
+      const server = await startTestServer(mode, {
+        worker: false,
+        config: { server: { api_keys: [] } },
+      });
       try {
         for (const key of [undefined, '', API_KEY]) {
-          const r = await postJson(`${server.url}/api/v1/admin/symbols`, { symbol: 'X/Y' }, key === undefined ? {} : { 'x-api-key': key });
+          const r = await postJson(
+            `${server.url}/api/v1/admin/symbols`,
+            { symbol: 'X/Y' },
+            key === undefined ? {} : { 'x-api-key': key },
+          );
           expect(r.status).toBe(401);
           expect((r.body as Json).error).toMatchObject({ code: 'UNAUTHORIZED' });
         }
@@ -433,7 +546,9 @@ for (const mode of MODES) {
       expect(res.headers.get('content-type')).toContain('text/plain');
       const text = await res.text();
       expect(text).toMatch(/^backfill_jobs_in_progress 0$/m);
-      expect(text).toMatch(/^http_requests_total\{method="GET",route="\/health",status="200"\} \d+$/m);
+      expect(text).toMatch(
+        /^http_requests_total\{method="GET",route="\/health",status="200"\} \d+$/m,
+      );
       expect(text).toContain('http_request_duration_seconds_bucket');
     });
 
@@ -446,7 +561,10 @@ for (const mode of MODES) {
       for (const route of routes) {
         const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
         expect(doc.paths[path], path).toBeDefined();
-        expect(doc.paths[path]?.[route.method.toLowerCase()], `${route.method} ${path}`).toBeDefined();
+        expect(
+          doc.paths[path]?.[route.method.toLowerCase()],
+          `${route.method} ${path}`,
+        ).toBeDefined();
       }
       expect(Object.keys(doc.paths).length).toBe(new Set(routes.map((r) => r.path)).size);
     });

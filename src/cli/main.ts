@@ -5,6 +5,7 @@ import { registerCoverageCommand } from './commands/coverage.js';
 import { registerHistoryCommand } from './commands/history.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerReadCommand } from './commands/read.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSymbolsCommand } from './commands/symbols.js';
 import { registerWorkerCommand } from './commands/worker.js';
@@ -19,6 +20,7 @@ const program = new Command('gapless')
 registerBackfillCommand(program);
 registerCoverageCommand(program);
 registerReadCommand(program);
+registerServeCommand(program);
 registerSimCommand(program);
 registerWorkerCommand(program);
 registerJobsCommand(program);

@@ -156,6 +156,64 @@ export const schedulerSchema = z
   })
   .strict();
 
+/** `seamless_data_provider.backfill_config`: single-flight windows, concurrency and retries. */
+export const seamlessBackfillSchema = z
+  .object({
+    /** How long a finished or failed flight keeps answering callers. */
+    single_flight_ttl_ms: z.number().int().nonnegative().default(5_000),
+    /** Lease of a window claimed across processes (used by the jobs layer's leases). */
+    distributed_lease_ttl_ms: positiveInt.default(30_000),
+    /** Bars per single-flight window; a multiple of the usual 1000-bar page wastes no request. */
+    window_bars: positiveInt.default(5_000),
+    /** Windows filled at once. */
+    max_concurrent_requests: positiveInt.max(256).default(4),
+    /** Windows allowed to wait for a slot; beyond, requests fail with QUEUE_FULL. */
+    max_queued_requests: z.number().int().nonnegative().default(10_000),
+    max_attempts: positiveInt.default(3),
+    retry_backoff_ms: z.number().int().nonnegative().default(250),
+    jitter_ratio: z.number().min(0).max(1).default(0.2),
+  })
+  .strict();
+
+const budgetMs = positiveInt.optional();
+
+/** `seamless_data_provider.sla`: deadline, per-stage budgets and freshness, all in ms. */
+export const seamlessSlaSchema = z
+  .object({
+    deadline_ms: budgetMs,
+    stage_budgets_ms: z
+      .object({ cache: budgetMs, storage: budgetMs, backfill: budgetMs, live: budgetMs })
+      .strict()
+      .default({}),
+    freshness_ms: budgetMs,
+    on_breach: z.enum(['raise', 'record']).default('raise'),
+  })
+  .strict();
+
+/** `seamless_data_provider`: how the SDK serves windows (strategies, cache, conformance, SLA). */
+export const seamlessProviderSchema = z
+  .object({
+    strategy: z
+      .enum(['FAIL_FAST', 'AUTO_BACKFILL', 'PARTIAL_FILL', 'SEAMLESS'])
+      .default('AUTO_BACKFILL'),
+    enable_background_backfill: z.boolean().default(true),
+    backfill_config: seamlessBackfillSchema.default(seamlessBackfillSchema.parse({})),
+    /** Seconds an L1 cache entry is served; 0 turns the cache off. */
+    cache_ttl_s: z.number().nonnegative().default(300),
+    cache_max_rows: z.number().int().nonnegative().default(2_000_000),
+    cache_max_bytes: z.number().int().nonnegative().default(268_435_456),
+    conformance: z
+      .object({ enabled: z.boolean().default(true), partial_ok: z.boolean().default(false) })
+      .strict()
+      .default({ enabled: true, partial_ok: false }),
+    sla: seamlessSlaSchema.default(seamlessSlaSchema.parse({})),
+    /** pino level of the provider's logs. */
+    log_level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .strict();
+
 /** The whole `gapless.yaml`. */
 export const configSchema = z
   .object({
@@ -169,6 +227,7 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     jobs: jobsSchema.default(jobsSchema.parse({})),
     scheduler: schedulerSchema.default(schedulerSchema.parse({})),
+    seamless_data_provider: seamlessProviderSchema.default(seamlessProviderSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -189,3 +248,5 @@ export const configSchema = z
 export type FeedConfig = z.infer<typeof feedSchema>;
 /** The configuration after validation, defaults filled in. */
 export type GaplessConfig = z.infer<typeof configSchema>;
+/** The `seamless_data_provider` block after validation, defaults filled in. */
+export type SeamlessProviderConfig = z.infer<typeof seamlessProviderSchema>;

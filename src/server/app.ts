@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Service } from '../jobs/service.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HistoryCache } from './history-cache.js';
@@ -52,11 +53,14 @@ const REQUEST_ID_RE = /^[\w.-]{1,64}$/;
 export async function createApp(service: Service, options: AppOptions = {}): Promise<GaplessApp> {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new RangeError(`Expected \`maxBodyBytes\` to be a whole number >= 1, got \`${maxBodyBytes}\``);
+    throw new RangeError(
+      `Expected \`maxBodyBytes\` to be a whole number >= 1, got \`${maxBodyBytes}\``,
+    );
   }
   const logger = options.logger ?? createLogger();
   const metrics = createServerMetrics({
-    jobsInProgress: async () => (await service.jobs.list({ status: 'running', limit: 1, offset: 0 })).total,
+    jobsInProgress: async () =>
+      (await service.jobs.list({ status: 'running', limit: 1, offset: 0 })).total,
   });
   const ctx: ServerContext = {
     service,
@@ -71,13 +75,21 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
 
   app.use('*', async (c, next) => {
     const began = performance.now();
-    const given = c.req.header('x-request-id');
+    // Reading Node's headers directly: touching `c.req.raw` would build a whole fetch Request.
+    const incoming = c.env?.incoming?.headers['x-request-id'];
+    const given = c.env?.incoming
+      ? Array.isArray(incoming)
+        ? incoming[0]
+        : incoming
+      : c.req.header('x-request-id');
     const requestId = given !== undefined && REQUEST_ID_RE.test(given) ? given : randomUUID();
     const log = logger.child({ request_id: requestId });
     c.set('requestId', requestId);
     c.set('log', log);
+    // Set before the handler: touching `c.res.headers` afterwards would turn a
+    // buffered body into a web stream and slow large answers several times.
+    c.header('x-request-id', requestId);
     await next();
-    c.res.headers.set('x-request-id', requestId);
     const route = matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ?? 'unmatched';
     const seconds = (performance.now() - began) / 1000;
     metrics.observeRequest(c.req.method, route, c.res.status, seconds);
@@ -87,14 +99,28 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
     );
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw httpError(413, `request body is larger than ${maxBodyBytes} bytes`);
-      },
-    }),
+  app.use('*', async (c, next) => {
+    // The URL parser folds `..` and `%2e%2e` segments away before routing; a
+    // request that tried them is refused rather than quietly served elsewhere.
+    const raw = rawPath(c.env?.incoming?.url ?? c.req.url);
+    if (DOT_SEGMENT_RE.test(raw)) {
+      throw new InvalidArgumentError(
+        `path '${clipPath(raw)}' contains '.' or '..' segments`,
+        'BAD_PATH',
+      );
+    }
+    await next();
+  });
+
+  const limit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw httpError(413, `request body is larger than ${maxBodyBytes} bytes`);
+    },
+  });
+  // GET and HEAD bodies are ignored anyway; checking them would cost every read request.
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next),
   );
 
   registerHomeRoutes(app, ctx);
@@ -112,7 +138,15 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
       c.header('allow', allowed.join(', '));
       throw httpError(405, `${c.req.method} is not allowed here (allowed: ${allowed.join(', ')})`);
     }
-    return c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${clipPath(c.req.path)}` } }, 404);
+    return c.json(
+      {
+        error: {
+          code: 'NOT_FOUND',
+          message: `no route for ${c.req.method} ${clipPath(c.req.path)}`,
+        },
+      },
+      404,
+    );
   });
 
   app.onError((error, c) => {
@@ -127,6 +161,15 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
     metrics,
     dispose: () => ctx.index.close(),
   });
+}
+
+const DOT_SEGMENT_RE = /(^|\/|%2f|%5c|\\)(\.|%2e){1,2}(\/|%2f|%5c|\\|$)/i;
+
+// The path of a request target as sent: no query, no normalisation.
+function rawPath(target: string): string {
+  const path = target.startsWith('/') ? target : target.replace(/^[a-z]+:\/\/[^/]*/i, '');
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 function clipPath(path: string): string {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Service } from '../jobs/service.js';
 import type { HistoryCache } from './history-cache.js';
@@ -18,6 +19,8 @@ export interface ServerContext {
 
 /** Hono variables set by the app's middleware. */
 export interface AppEnv {
+  /** Set by @hono/node-server; absent when the app is called in-process (`app.request`). */
+  Bindings: { incoming?: IncomingMessage };
   Variables: {
     requestId: string;
     log: Logger;

@@ -27,7 +27,11 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
  * know, get the whole file (which the RFC allows).
  */
 export function planFileResponse(
-  headers: { ifNoneMatch?: string | undefined; range?: string | undefined; ifRange?: string | undefined },
+  headers: {
+    ifNoneMatch?: string | undefined;
+    range?: string | undefined;
+    ifRange?: string | undefined;
+  },
   etag: string,
   sizeBytes: number,
 ): FilePlan {

@@ -42,7 +42,12 @@ const HTTP_CODES: Partial<Record<number, string>> = {
  * body: the one place where error classes meet HTTP statuses.
  */
 export function toErrorResponse(error: unknown): ErrorResponse {
-  const reply = (status: ContentfulStatusCode, code: string, message: string, internal = false) => ({
+  const reply = (
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    internal = false,
+  ) => ({
     status,
     body: { error: { code, message } } as ErrorBody,
     internal,
@@ -59,10 +64,16 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof ConflictError) return reply(409, error.code, error.message);
   if (error instanceof UnauthorizedError) return reply(401, error.code, error.message);
   if (error instanceof SourceError) return reply(502, error.code, error.message);
-  if (error instanceof StorageError) return reply(500, error.code, 'storage failure; see the server log', true);
+  if (error instanceof StorageError)
+    return reply(500, error.code, 'storage failure; see the server log', true);
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
-    return reply(status, HTTP_CODES[status] ?? `HTTP_${status}`, error.message || `HTTP ${status}`, status >= 500);
+    return reply(
+      status,
+      HTTP_CODES[status] ?? `HTTP_${status}`,
+      error.message || `HTTP ${status}`,
+      status >= 500,
+    );
   }
   if (error instanceof GaplessError) return reply(500, error.code, INTERNAL_MESSAGE, true);
   return reply(500, 'INTERNAL', INTERNAL_MESSAGE, true);

@@ -1,4 +1,481 @@
-/** Placeholder, replaced below. */
-export function openApiDocument(): Record<string, unknown> {
-  return { openapi: '3.1.0' };
+import { z } from 'zod';
+import { addSymbolBodySchema } from './routes/admin.js';
+import { submitBodySchema } from './routes/backfill.js';
+
+type Schema = Record<string, unknown>;
+
+const str = (description?: string): Schema => ({
+  type: 'string',
+  ...(description ? { description } : {}),
+});
+const int: Schema = { type: 'integer' };
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: 'null' }] });
+
+function param(
+  name: string,
+  where: 'path' | 'query' | 'header',
+  description: string,
+  schema: Schema = str(),
+  required = where === 'path',
+) {
+  return { name, in: where, required, description, schema };
+}
+
+function json(schema: Schema, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/E${s}` }]));
+
+const time =
+  'ISO date (2024-01-31), ISO date-time, epoch seconds (<= 10 digits) or epoch ms (13 digits), or `now`';
+
+const jobView: Schema = {
+  type: 'object',
+  properties: {
+    id: str('UUID'),
+    source: str(),
+    subject: str(),
+    kind: { enum: ['candle', 'trade'] },
+    granularity: nullable(str()),
+    start: str('ISO-8601 UTC'),
+    end: str('ISO-8601 UTC, exclusive'),
+    cursor: nullable(str('end of the newest stored chunk')),
+    start_ms: int,
+    end_ms: int,
+    cursor_ms: nullable(int),
+    records_written: int,
+    pages_fetched: int,
+    status: { enum: ['pending', 'running', 'completed', 'failed', 'cancelled'] },
+    error: nullable(str()),
+    created_at: str(),
+    updated_at: str(),
+    started_at: nullable(str()),
+    percentage: { type: 'number', description: '0..100' },
+    rate_records_per_s: nullable({ type: 'number' }),
+    eta_s: nullable({ type: 'number' }),
+  },
+};
+
+const candle: Schema = {
+  type: 'object',
+  properties: {
+    ts: str('bar open time, ISO-8601 UTC'),
+    ts_ms: { type: 'integer', description: 'bar open time, epoch milliseconds' },
+    open: { type: 'number' },
+    high: { type: 'number' },
+    low: { type: 'number' },
+    close: { type: 'number' },
+    volume: { type: 'number' },
+  },
+};
+
+const range: Schema = {
+  type: 'object',
+  properties: { start: str(), end: str(), start_ms: int, end_ms: int },
+};
+
+const dayFileParams = [
+  param('source', 'path', 'feed source name'),
+  param(
+    'subject',
+    'path',
+    'subject URL-encoded as one segment (`BTC%2FUSDT`), exactly as in the manifest `path`',
+  ),
+  param('kind', 'path', '`candle` or `trade`'),
+  param('granularity', 'path', 'canonical granularity (`1m`), or `tick` for trades'),
+  param('file', 'path', '`YYYY-MM-DD.parquet`'),
+];
+
+/**
+ * The OpenAPI 3.1 document of every route, served at `/openapi.json`.
+ * Request bodies come from the same zod schemas that validate them.
+ */
+export function openApiDocument(): Schema {
+  const body = (schema: z.ZodType) => ({
+    required: true,
+    content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
+  });
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'gapless',
+      version: '0.1.0',
+      description:
+        'Market history without holes: backfill jobs, stored candles and the Parquet files behind them. Every error is `{ "error": { "code", "message" } }`; every response carries `x-request-id`.',
+    },
+    paths: {
+      '/': {
+        get: {
+          summary: 'Plain HTML status page',
+          responses: { 200: { description: 'HTML', content: { 'text/html': {} } } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1') },
+        },
+      },
+      '/health': {
+        get: {
+          summary: 'Liveness and dependencies',
+          responses: {
+            200: json(ref('Health'), 'storage and database reachable'),
+            503: json(ref('Health'), 'storage or database unreachable'),
+          },
+        },
+      },
+      '/reports/backfill/feeds': {
+        get: {
+          summary:
+            'Feeds eligible for backfill (configured subjects plus tracked symbols of the feed asset class)',
+          responses: {
+            200: json(
+              { type: 'object', properties: { feeds: { type: 'array', items: ref('Feed') } } },
+              'feeds',
+            ),
+            ...errors(400),
+          },
+        },
+      },
+      '/reports/backfill': {
+        post: {
+          summary: 'Create a backfill job; the worker starts it',
+          requestBody: body(submitBodySchema),
+          responses: {
+            201: {
+              ...json(ref('JobView'), 'the job; `Location` names it'),
+              headers: { location: { schema: str() } },
+            },
+            ...errors(400, 404, 409, 413, 415),
+          },
+        },
+      },
+      '/reports/backfill/jobs': {
+        get: {
+          summary: 'Jobs, newest first',
+          parameters: [
+            param('status', 'query', 'pending, running, completed, failed or cancelled'),
+            param('source', 'query', 'feed source'),
+            param('subject', 'query', 'subject, e.g. BTC/USDT'),
+            param('kind', 'query', 'candle or trade'),
+            param('granularity', 'query', 'e.g. 1m'),
+            param('limit', 'query', 'page size, 1..500', {
+              type: 'integer',
+              default: 50,
+              minimum: 1,
+              maximum: 500,
+            }),
+            param('offset', 'query', 'jobs skipped', { type: 'integer', default: 0, minimum: 0 }),
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  jobs: { type: 'array', items: ref('JobView') },
+                  total: int,
+                  limit: int,
+                  offset: int,
+                },
+              },
+              'a page of jobs',
+            ),
+            ...errors(400),
+          },
+        },
+      },
+      '/reports/backfill/jobs/{id}': {
+        get: {
+          summary: 'One job with progress, rate and ETA',
+          parameters: [param('id', 'path', 'job UUID')],
+          responses: { 200: json(ref('JobView'), 'the job'), ...errors(404) },
+        },
+      },
+      '/reports/backfill/jobs/{id}/cancel': {
+        post: {
+          summary: 'Cancel a pending or running job',
+          parameters: [param('id', 'path', 'job UUID')],
+          responses: { 200: json(ref('JobView'), 'the cancelled job'), ...errors(404, 409) },
+        },
+      },
+      '/data/backfill/index': {
+        get: {
+          summary: 'Manifest of stored Parquet day files',
+          parameters: [
+            param('source', 'query', 'feed source'),
+            param('subject', 'query', 'subject, e.g. BTC/USDT'),
+            param('kind', 'query', 'candle or trade'),
+            param('granularity', 'query', 'e.g. 1m'),
+            param('start', 'query', `days ending after this; ${time}`),
+            param('end', 'query', `days starting before this; ${time}`),
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    path: str('relative to the data dir; GET /data/backfill/{path} downloads it'),
+                    records: { type: 'integer', description: 'rows, from the Parquet footer' },
+                    size_bytes: int,
+                    date: str('UTC day, YYYY-MM-DD'),
+                  },
+                },
+              },
+              'day files',
+            ),
+            ...errors(400),
+          },
+        },
+      },
+      '/data/backfill/{source}/{subject}/{kind}/{granularity}/{file}': {
+        get: {
+          summary: 'One Parquet day file; ETag, If-None-Match and single byte ranges',
+          parameters: [
+            ...dayFileParams,
+            param('range', 'header', 'bytes=a-b, a- or -n'),
+            param('if-none-match', 'header', 'ETag from an earlier answer'),
+          ],
+          responses: {
+            200: { description: 'the file', content: { 'application/vnd.apache.parquet': {} } },
+            206: {
+              description: 'the requested bytes',
+              content: { 'application/vnd.apache.parquet': {} },
+            },
+            304: { description: 'unchanged' },
+            ...errors(400, 404, 416),
+          },
+        },
+      },
+      '/api/v1/historical/{symbol}': {
+        get: {
+          summary:
+            'Stored candles of a symbol, streamed (missing ranges are reported, not fetched)',
+          parameters: [
+            param(
+              'symbol',
+              'path',
+              '`BTC%2FUSDT` (URL-encoded), `BTC-USDT` or `BTCUSDT`; configured subjects first, then tracked symbols',
+            ),
+            param('start', 'query', time, str(), true),
+            param('end', 'query', `exclusive; default now; ${time}`),
+            param('granularity', 'query', 'bar size offered by the feed', {
+              type: 'string',
+              default: '1m',
+            }),
+            param('source', 'query', 'feed; default the first configured feed with the symbol'),
+            param('format', 'query', 'body format', {
+              enum: ['json', 'csv', 'parquet'],
+              default: 'json',
+            }),
+          ],
+          responses: {
+            200: {
+              description:
+                'JSON: the head then `rows`; CSV: `ts,ts_ms,open,high,low,close,volume`; Parquet: the store schema (ts_event, open, high, low, close, volume, meta)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      symbol: str(),
+                      source: str(),
+                      kind: { const: 'candle' },
+                      granularity: str(),
+                      start: str(),
+                      end: str(),
+                      start_ms: int,
+                      end_ms: int,
+                      complete: { type: 'boolean', description: 'no gaps in coverage' },
+                      gap_count: int,
+                      gaps: {
+                        type: 'array',
+                        items: range,
+                        description: 'uncovered ranges, first 1000',
+                      },
+                      rows: { type: 'array', items: candle },
+                    },
+                  },
+                },
+                'text/csv': {},
+                'application/vnd.apache.parquet': {},
+              },
+            },
+            ...errors(400, 404),
+          },
+        },
+      },
+      '/api/v1/symbols': {
+        get: {
+          summary: 'Configured subjects and tracked symbols',
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  configured: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: { symbol: str(), sources: { type: 'array', items: str() } },
+                    },
+                  },
+                  tracked: { type: 'array', items: ref('TrackedSymbol') },
+                },
+              },
+              'symbols',
+            ),
+          },
+        },
+      },
+      '/api/v1/status': {
+        get: {
+          summary: 'Stored data summary',
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  symbols_available: int,
+                  series: int,
+                  total_records: int,
+                  latest_data: nullable(str('end of the newest covered range')),
+                  latest_data_ms: nullable(int),
+                  validation_rate: nullable({
+                    type: 'number',
+                    description:
+                      'covered share of each series between its first and last covered instant (1 = no holes)',
+                  }),
+                },
+              },
+              'status',
+            ),
+          },
+        },
+      },
+      '/api/v1/metrics': {
+        get: {
+          summary: 'Newest scheduled backfill and job counts',
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  last_backfill: nullable({
+                    type: 'object',
+                    properties: {
+                      time: str(),
+                      successful_symbols: int,
+                      failed_symbols: int,
+                      total_records_imported: int,
+                    },
+                  }),
+                  jobs: { type: 'object', properties: { running: int, pending: int } },
+                },
+              },
+              'metrics',
+            ),
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary:
+            'Prometheus metrics (backfill_jobs_in_progress, http_requests_total, http_request_duration_seconds, process)',
+          responses: {
+            200: { description: 'text exposition format', content: { 'text/plain': {} } },
+          },
+        },
+      },
+      '/api/v1/admin/symbols': {
+        post: {
+          summary: 'Track a symbol (needs X-API-Key)',
+          security: [{ apiKey: [] }],
+          requestBody: body(addSymbolBodySchema),
+          responses: { 201: json(ref('TrackedSymbol'), 'tracked'), ...errors(400, 401, 413, 415) },
+        },
+      },
+      '/api/v1/admin/symbols/{symbol}': {
+        delete: {
+          summary: 'Stop tracking a symbol (needs X-API-Key)',
+          security: [{ apiKey: [] }],
+          parameters: [param('symbol', 'path', '`SOL%2FUSDT`, `SOL-USDT` or `SOLUSDT`')],
+          responses: {
+            200: json(
+              { type: 'object', properties: { symbol: str(), active: { const: false } } },
+              'no longer tracked',
+            ),
+            ...errors(401, 404),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: str('stable, for programs'),
+                message: str('one line, for people'),
+                job_id: str('JOB_RUNNING only'),
+              },
+            },
+          },
+        },
+        JobView: jobView,
+        Feed: {
+          type: 'object',
+          properties: {
+            source: str(),
+            exchange: str(),
+            asset_class: str(),
+            subjects: { type: 'array', items: str() },
+            kinds: { type: 'array', items: str() },
+            granularities: { type: 'array', items: str() },
+          },
+        },
+        TrackedSymbol: {
+          type: 'object',
+          properties: {
+            symbol: str(),
+            asset_class: str(),
+            active: { type: 'boolean' },
+            created_at: str(),
+          },
+        },
+        Health: {
+          type: 'object',
+          properties: {
+            status: { enum: ['ok', 'unavailable'] },
+            scheduler_running: { type: 'boolean' },
+            storage: { enum: ['ok', 'unreachable'] },
+            database: { enum: ['ok', 'unreachable'] },
+            database_mode: { enum: ['embedded', 'postgres'] },
+          },
+        },
+      },
+      responses: Object.fromEntries(
+        [
+          [400, 'bad input; the message names the field'],
+          [401, 'missing or wrong X-API-Key'],
+          [404, 'unknown feed, symbol, job or file'],
+          [409, 'a job is already running (`job_id`), or the job already ended'],
+          [413, 'body over 64 KiB'],
+          [415, 'body is not JSON'],
+          [416, 'range outside the file'],
+        ].map(([status, description]) => [`E${status}`, json(ref('Error'), String(description))]),
+      ),
+    },
+  };
 }

@@ -50,7 +50,12 @@ export class ParquetIndex {
       paths.map(async (path) => {
         try {
           const s = await stat(path);
-          return { path, sizeBytes: s.size, mtimeMs: Math.trunc(s.mtimeMs), key: `${s.size}:${s.mtimeMs}:${s.ino}` };
+          return {
+            path,
+            sizeBytes: s.size,
+            mtimeMs: Math.trunc(s.mtimeMs),
+            key: `${s.size}:${s.mtimeMs}:${s.ino}`,
+          };
         } catch (error) {
           if (isNotFound(error)) return undefined;
           throw new StorageError(`cannot stat ${path}`, { cause: error });
@@ -63,7 +68,8 @@ export class ParquetIndex {
       const batch = unknown.slice(i, i + BATCH);
       const counts = await this.#count(batch.map((b) => b.path));
       if (this.#cache.size + batch.length > MAX_ENTRIES) this.#cache.clear();
-      for (const b of batch) this.#cache.set(b.path, { key: b.key, records: counts.get(b.path) ?? 0 });
+      for (const b of batch)
+        this.#cache.set(b.path, { key: b.key, records: counts.get(b.path) ?? 0 });
     }
     return present.map((s) => ({
       path: s.path,

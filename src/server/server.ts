@@ -41,7 +41,10 @@ export interface RunningServer {
  * console.log(server.url);
  * await server.close();
  */
-export async function startServer(service: Service, options: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  service: Service,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {

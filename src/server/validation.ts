@@ -33,22 +33,27 @@ function parseWith<S extends z.ZodType>(schema: S, input: unknown, where: string
  * refused: it is never clear which one the client meant.
  */
 export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const all = c.req.queries();
-  const flat: Record<string, string> = {};
-  for (const [key, values] of Object.entries(all)) {
+  const entries = Object.entries(c.req.queries()).map(([key, values]) => {
     if (values.length > 1) {
-      throw new InvalidArgumentError(`query parameter '${clip(key)}' given more than once`, 'BAD_REQUEST');
+      throw new InvalidArgumentError(
+        `query parameter '${clip(key)}' given more than once`,
+        'BAD_REQUEST',
+      );
     }
-    flat[key] = values[0] ?? '';
-  }
-  return parseWith(schema, flat, 'query');
+    return [key, values[0] ?? ''] as const;
+  });
+  // fromEntries makes own properties, so `?__proto__=1` is an unknown field, not a prototype.
+  return parseWith(schema, Object.fromEntries(entries), 'query');
 }
 
 /**
  * The JSON body parsed by a strict zod schema: 415 for a non-JSON content
  * type, 400 for malformed JSON or a field of the wrong type.
  */
-export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function parseJsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+): Promise<z.output<S>> {
   const type = c.req.header('content-type');
   if (type !== undefined && !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw httpError(415, `expected Content-Type application/json, got '${clip(type)}'`);

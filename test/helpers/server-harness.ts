@@ -36,7 +36,10 @@ export interface TestServerOptions {
  * Starts `openService` + `startServer` on 127.0.0.1:0 with the in-process sim
  * feed (`BTC/USDT`, `ETH/USDT`; 1m and 1h candles) and admin key {@link API_KEY}.
  */
-export async function startTestServer(mode: Mode, options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  mode: Mode,
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gapless-server-'));
   const db = mode === 'postgres' ? await freshDatabase() : undefined;
   const config = parseConfig({
@@ -101,13 +104,18 @@ export function postJson(url: string, body: unknown, headers: Record<string, str
 }
 
 /** Polls a job until it leaves pending/running; fails after `timeoutMs`. */
-export async function waitForJob(url: string, id: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export async function waitForJob(
+  url: string,
+  id: string,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await getJson(`${url}/reports/backfill/jobs/${id}`);
     const view = body as Record<string, unknown>;
     if (view.status !== 'pending' && view.status !== 'running') return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${String(view.status)} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`job ${id} still ${String(view.status)} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

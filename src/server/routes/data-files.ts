@@ -41,6 +41,8 @@ export interface ManifestEntry {
   readonly date: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
+const UNSAFE_SEGMENT_RE = /[/\\\u0000-\u001f%]/;
 const DAY_FILE_RE = /^(\d{4}-\d{2}-\d{2})\.parquet$/;
 
 /** `GET /data/backfill/index` and `GET /data/backfill/{source}/{subject}/{kind}/{granularity}/{file}`. */
@@ -64,7 +66,10 @@ export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): v
     for (const s of series) {
       const files = (await store.files(s)).filter((f) => {
         const dayMs = Date.parse(`${f.day}T00:00:00Z`);
-        return (startMs === undefined || dayMs + DAY_MS > startMs) && (endMs === undefined || dayMs < endMs);
+        return (
+          (startMs === undefined || dayMs + DAY_MS > startMs) &&
+          (endMs === undefined || dayMs < endMs)
+        );
       });
       const described = await ctx.index.describe(files.map((f) => f.path));
       for (const f of described) {
@@ -89,13 +94,21 @@ export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): v
     try {
       handle = await open(file.path, 'r');
     } catch (error) {
-      if (isNotFound(error)) throw new NotFoundError(`no file for ${seriesId(file.series)} on ${file.day}`, 'FILE_NOT_FOUND');
+      if (isNotFound(error))
+        throw new NotFoundError(
+          `no file for ${seriesId(file.series)} on ${file.day}`,
+          'FILE_NOT_FOUND',
+        );
       throw error;
     }
     let handedOver = false;
     try {
       const s = await handle.stat();
-      if (!s.isFile()) throw new NotFoundError(`no file for ${seriesId(file.series)} on ${file.day}`, 'FILE_NOT_FOUND');
+      if (!s.isFile())
+        throw new NotFoundError(
+          `no file for ${seriesId(file.series)} on ${file.day}`,
+          'FILE_NOT_FOUND',
+        );
       const etag = fileEtag(s);
       const common = {
         etag,
@@ -115,7 +128,10 @@ export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): v
       if (plan.kind === 'not-modified') return c.body(null, 304, common);
       if (plan.kind === 'unsatisfiable') {
         c.header('content-range', `bytes */${s.size}`);
-        throw httpError(416, `range '${clip(c.req.header('range') ?? '')}' is outside the file (${s.size} bytes)`);
+        throw httpError(
+          416,
+          `range '${clip(c.req.header('range') ?? '')}' is outside the file (${s.size} bytes)`,
+        );
       }
       const [start, end] = plan.kind === 'partial' ? [plan.start, plan.end] : [0, s.size - 1];
       handedOver = true;
@@ -157,20 +173,34 @@ interface FileParams {
  * `subject` is the subject URL-encoded as one segment (`BTC%2FUSDT`), which is
  * exactly the segment the manifest's `path` carries.
  */
-async function resolveDayFile(dataDir: string, params: FileParams): Promise<{ series: Series; day: string; path: string }> {
+async function resolveDayFile(
+  dataDir: string,
+  params: FileParams,
+): Promise<{ series: Series; day: string; path: string }> {
   const { source = '', subject = '', kind = '', granularity = '', file = '' } = params;
   for (const [name, value] of Object.entries({ source, kind, granularity, file })) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
-    if (value === '' || value.length > 100 || /[/\\\u0000-\u001f%]/.test(value) || value === '.' || value === '..') {
+    if (
+      value === '' ||
+      value.length > 100 ||
+      UNSAFE_SEGMENT_RE.test(value) ||
+      value === '.' ||
+      value === '..'
+    ) {
       throw new InvalidArgumentError(`bad ${name} segment '${clip(value)}'`, 'BAD_PATH');
     }
   }
   const day = DAY_FILE_RE.exec(file)?.[1];
   if (day === undefined) {
-    throw new InvalidArgumentError(`bad file name '${clip(file)}' (expected YYYY-MM-DD.parquet)`, 'BAD_PATH');
+    throw new InvalidArgumentError(
+      `bad file name '${clip(file)}' (expected YYYY-MM-DD.parquet)`,
+      'BAD_PATH',
+    );
   }
   if (kind === 'trade' && granularity !== TRADE_GRANULARITY_DIR) {
-    throw new InvalidArgumentError(`trade files live under '${TRADE_GRANULARITY_DIR}', got '${clip(granularity)}'`, 'BAD_PATH');
+    throw new InvalidArgumentError(
+      `trade files live under '${TRADE_GRANULARITY_DIR}', got '${clip(granularity)}'`,
+      'BAD_PATH',
+    );
   }
   const series = makeSeries({
     source,
@@ -179,7 +209,10 @@ async function resolveDayFile(dataDir: string, params: FileParams): Promise<{ se
     granularity: kind === 'trade' ? undefined : granularity,
   });
   if (series.kind === 'candle' && series.granularity !== granularity) {
-    throw new InvalidArgumentError(`granularity '${clip(granularity)}' is not canonical (use '${series.granularity}')`, 'BAD_PATH');
+    throw new InvalidArgumentError(
+      `granularity '${clip(granularity)}' is not canonical (use '${series.granularity}')`,
+      'BAD_PATH',
+    );
   }
   const full = dayFilePath(dataDir, series, day);
   const back = parseDayFilePath(dataDir, full);
@@ -192,7 +225,8 @@ async function resolveDayFile(dataDir: string, params: FileParams): Promise<{ se
       throw new InvalidArgumentError('path escapes the data dir', 'BAD_PATH');
     }
   } catch (error) {
-    if (isNotFound(error)) throw new NotFoundError(`no file for ${seriesId(series)} on ${day}`, 'FILE_NOT_FOUND');
+    if (isNotFound(error))
+      throw new NotFoundError(`no file for ${seriesId(series)} on ${day}`, 'FILE_NOT_FOUND');
     throw error;
   }
   return { series, day, path: full };

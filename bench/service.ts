@@ -1,0 +1,185 @@
+/**
+ * Service benchmarks: history requests per second and p99 from a warm server,
+ * Parquet download throughput, and the overhead of running a backfill as a
+ * job through the HTTP API over the same backfill done directly.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseConfig } from '../src/config/load-config.js';
+import { makeSeries } from '../src/core/series.js';
+import { openService, type Service } from '../src/jobs/service.js';
+import { openFeedProviders } from '../src/provider/feed-providers.js';
+import { startServer } from '../src/server/server.js';
+
+const run = promisify(execFile);
+const DAY_START = Date.UTC(2024, 0, 1);
+const DAY_END = Date.UTC(2024, 0, 2);
+const YEAR_START = Date.UTC(2023, 0, 1);
+const YEAR_END = Date.UTC(2024, 0, 1);
+
+/** What {@link runServiceBench} measured. */
+export interface ServiceBench {
+  readonly history: { history_rps: number; p99_ms: number };
+  readonly files: { file_mb_per_s: number; file_bytes: number };
+  readonly job: { job_overhead: number; job_s: number; direct_s: number };
+}
+
+function configFor(dir: string) {
+  return parseConfig({
+    data_dir: dir,
+    feeds: [
+      {
+        source: 'sim',
+        exchange: 'sim',
+        subjects: ['BTC/USDT'],
+        kinds: ['candle'],
+        granularities: ['1m', '1s'],
+      },
+    ],
+    jobs: { poll_ms: 50 },
+    scheduler: { enabled: false },
+  });
+}
+
+interface CannonResult {
+  requests: { average: number };
+  latency: { p99: number };
+  throughput: { average: number };
+  non2xx: number;
+  errors: number;
+}
+
+// autocannon in its own process: sharing the server's event loop would halve both.
+async function cannon(url: string, connections: number, seconds: number): Promise<CannonResult> {
+  const bin = resolve('node_modules/autocannon/autocannon.js');
+  const { stdout } = await run(
+    process.execPath,
+    [bin, '--json', '-c', String(connections), '-d', String(seconds), url],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const result = JSON.parse(stdout) as CannonResult;
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`autocannon saw ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+  }
+  return result;
+}
+
+async function waitForJob(url: string, id: string): Promise<void> {
+  for (;;) {
+    const view = (await (await fetch(`${url}/reports/backfill/jobs/${id}`)).json()) as {
+      status: string;
+      error: string | null;
+    };
+    if (view.status === 'completed') return;
+    if (view.status !== 'pending' && view.status !== 'running')
+      throw new Error(`job ${view.status}: ${view.error}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function withServer<T>(service: Service, fn: (url: string) => Promise<T>): Promise<T> {
+  const server = await startServer(service, { host: '127.0.0.1', port: 0 });
+  try {
+    return await fn(server.url);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Runs the three service benchmarks under `dir` (fresh data dirs inside it). */
+export async function runServiceBench(dir: string): Promise<ServiceBench> {
+  const servedDir = join(dir, 'served');
+  mkdirSync(servedDir, { recursive: true });
+  const served = await openService(configFor(servedDir), { worker: false, scheduler: false });
+  let history: ServiceBench['history'];
+  let files: ServiceBench['files'];
+  try {
+    const minute = makeSeries({
+      source: 'sim',
+      subject: 'BTC/USDT',
+      kind: 'candle',
+      granularity: '1m',
+    });
+    const second = makeSeries({
+      source: 'sim',
+      subject: 'BTC/USDT',
+      kind: 'candle',
+      granularity: '1s',
+    });
+    await served.providers
+      .providerFor(minute)
+      .fillMissing(DAY_START - 86_400_000, DAY_END + 86_400_000, { series: minute });
+    await served.providers.providerFor(second).fillMissing(DAY_START, DAY_END, { series: second });
+    [history, files] = await withServer(served, async (url) => {
+      const historyUrl = `${url}/api/v1/historical/BTC-USDT?start=2024-01-01&end=2024-01-02&granularity=1m`;
+      await fetch(historyUrl).then((r) => r.arrayBuffer());
+      const h = await cannon(historyUrl, 32, 10);
+      // The largest day file: a day of 1s bars (86,400 rows).
+      const fileUrl = `${url}/data/backfill/sim/BTC%2FUSDT/candle/1s/2024-01-01.parquet`;
+      const bytes = (await (await fetch(fileUrl)).arrayBuffer()).byteLength;
+      const f = await cannon(fileUrl, 8, 5);
+      return [
+        { history_rps: Math.round(h.requests.average), p99_ms: h.latency.p99 },
+        { file_mb_per_s: Math.round(f.throughput.average / 1e5) / 10, file_bytes: bytes },
+      ] as const;
+    });
+  } finally {
+    await served.close();
+  }
+
+  const jobDir = join(dir, 'job');
+  const directDir = join(dir, 'direct');
+  mkdirSync(jobDir, { recursive: true });
+  mkdirSync(directDir, { recursive: true });
+  const jobService = await openService(configFor(jobDir), { scheduler: false });
+  let jobS: number;
+  try {
+    jobS = await withServer(jobService, async (url) => {
+      const began = performance.now();
+      const res = await fetch(`${url}/reports/backfill`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          source: 'sim',
+          subject: 'BTC/USDT',
+          kind: 'candle',
+          granularity: '1m',
+          start: YEAR_START,
+          end: YEAR_END,
+        }),
+      });
+      if (res.status !== 201)
+        throw new Error(`POST /reports/backfill: ${res.status} ${await res.text()}`);
+      await waitForJob(url, ((await res.json()) as { id: string }).id);
+      return (performance.now() - began) / 1000;
+    });
+  } finally {
+    await jobService.close();
+  }
+  const providers = await openFeedProviders(configFor(directDir));
+  let directS: number;
+  try {
+    const series = makeSeries({
+      source: 'sim',
+      subject: 'BTC/USDT',
+      kind: 'candle',
+      granularity: '1m',
+    });
+    const began = performance.now();
+    await providers.providerFor(series).fillMissing(YEAR_START, YEAR_END, { series });
+    directS = (performance.now() - began) / 1000;
+  } finally {
+    await providers.close();
+  }
+  return {
+    history,
+    files,
+    job: {
+      job_overhead: Math.round((jobS / directS) * 1000) / 1000,
+      job_s: Math.round(jobS * 100) / 100,
+      direct_s: Math.round(directS * 100) / 100,
+    },
+  };
+}
