@@ -6,7 +6,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCpuBound } from './cpu-bound.js';
+import { runClusterLimitBench } from './cluster-limit.js';
 import { runRateLimited } from './rate-limited.js';
+import { runSeamlessBench } from './seamless.js';
+import { runServiceBench } from './service.js';
 import { type BenchRow, printTable } from './table.js';
 
 const root = join(tmpdir(), `gapless-bench-${process.pid}`);
@@ -33,6 +36,24 @@ try {
     five_year_mb: { op: '<=', value: 300 },
     growth_ratio: { op: '<=', value: 1.2 },
   });
+  const seamless = await runSeamlessBench(join(root, 'seamless'));
+  record('seamless', seamless, {
+    cache_hit_ms: { op: '<=', value: 1 },
+    single_flight_ratio: { op: '<=', value: 1 },
+    seamless_overhead: { op: '<=', value: 1.2 },
+  });
+  const cluster = await runClusterLimitBench();
+  record('cluster_limit', cluster, {
+    cluster_limit_utilisation: { op: '>=', value: 0.9 },
+    windows_over_limit: { op: '<=', value: 0 },
+  });
+  const service = await runServiceBench(join(root, 'service'));
+  record('history', service.history, {
+    history_rps: { op: '>=', value: 2000 },
+    p99_ms: { op: '<=', value: 50 },
+  });
+  record('files', service.files, { file_mb_per_s: { op: '>=', value: 200 } });
+  record('job', service.job, { job_overhead: { op: '<=', value: 1.1 } });
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
