@@ -5,8 +5,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCpuBound } from './cpu-bound.js';
 import { runClusterLimitBench } from './cluster-limit.js';
+import { runCpuBound } from './cpu-bound.js';
 import { runRateLimited } from './rate-limited.js';
 import { runSeamlessBench } from './seamless.js';
 import { runServiceBench } from './service.js';

@@ -56,7 +56,9 @@ describe('backfill through ccxt against a faulty sim exchange', () => {
     tmp.cleanup();
   });
 
-  it('stores exactly the candles the server has and leaves no gaps', { timeout: 180_000 }, async () => {
+  it('stores exactly the candles the server has and leaves no gaps', {
+    timeout: 180_000,
+  }, async () => {
     const args = ['--start', '2024-01-01', '--end', '2024-03-01'];
     const run = await runCli(['backfill', ...args], tmp.dir);
     expect(run.stderr).toBe('');

@@ -22,6 +22,11 @@ describe('the README SDK example', () => {
     expect(out).toMatch(/^fetched 10080 rows, gaps left: 0$/m);
     expect(out).toMatch(/^10080 2024-01-01T00:00:00.000Z \d+(\.\d+)?$/m);
     expect(out).toContain('startMs');
-    expect(readFileSync(join(tmp.dir, 'data', 'sim', 'BTC%2FUSDT', 'candle', '1m', '_coverage.json'), 'utf8')).toContain('BTC/USDT');
+    expect(
+      readFileSync(
+        join(tmp.dir, 'data', 'sim', 'BTC%2FUSDT', 'candle', '1m', '_coverage.json'),
+        'utf8',
+      ),
+    ).toContain('BTC/USDT');
   });
 });

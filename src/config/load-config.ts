@@ -97,7 +97,9 @@ function withEnv(input: unknown, dataDirFlag: string | undefined, env: NodeJS.Pr
     section('scheduler').minute = envInt(env, 'BACKFILL_SCHEDULE_MINUTE');
   }
   if (env.GAPLESS_API_KEYS) {
-    section('server').api_keys = env.GAPLESS_API_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+    section('server').api_keys = env.GAPLESS_API_KEYS.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
   }
   if (env.GAPLESS_PORT) section('server').port = envInt(env, 'GAPLESS_PORT');
   return out;

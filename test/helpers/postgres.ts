@@ -15,7 +15,9 @@ export async function postgresAvailable(): Promise<boolean> {
     return true;
   } catch (error) {
     if (process.env.GAPLESS_REQUIRE_SERVICES === '1') {
-      throw new Error(`PostgreSQL is required but unreachable at ${ADMIN_URL}: ${(error as Error).message}`);
+      throw new Error(
+        `PostgreSQL is required but unreachable at ${ADMIN_URL}: ${(error as Error).message}`,
+      );
     }
     console.warn(`SKIPPED: PostgreSQL tests (no server at ${ADMIN_URL})`);
     return false;

@@ -1,10 +1,10 @@
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import type { GaplessConfig } from '../../config/schema.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
 import { parseTime } from '../../core/time.js';
-import type { GaplessConfig } from '../../config/schema.js';
 import type { TrackedSymbol } from '../../jobs/job.js';
 import { openRepositories } from '../../jobs/repositories.js';
 import { trackedSeriesSelection } from '../../jobs/tracked-series.js';

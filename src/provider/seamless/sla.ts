@@ -94,6 +94,11 @@ export class SlaTracker {
     } catch (error) {
       if (timeout?.signal.aborted && !signal?.aborted && error instanceof CancelledError) {
         this.finishStage(name, t0);
+        // Timers may fire a fraction of a millisecond early by performance.now(): the abort itself is the breach.
+        if (this.breaches.length === 0 && limitMs !== undefined) {
+          const stage = this.policy.stageBudgetsMs?.[name] === limitMs ? name : 'total';
+          this.breach({ stage, actualMs: Math.max(limitMs, performance.now() - t0), limitMs });
+        }
         throw new SLAExceededError(this.what, this.breaches);
       }
       throw error;
