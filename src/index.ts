@@ -17,6 +17,7 @@ export * from './provider/conformance/pipeline.js';
 export * from './provider/conformance/report.js';
 export * from './provider/conformance/report-log.js';
 export * from './provider/event-recorder.js';
+export * from './provider/feed-providers.js';
 export * from './provider/history-provider.js';
 export * from './provider/live-fetcher.js';
 export * from './provider/metrics.js';

@@ -13,12 +13,20 @@ describe('the README SDK example', () => {
     tmp.cleanup();
   });
 
-  it('runs as written and prints what it promises', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const code = /## SDK\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(code).toBeDefined();
-    writeFileSync(script, code!);
-    const out = execFileSync(process.execPath, [script], { cwd: tmp.dir, encoding: 'utf8' });
+  const readme = readFileSync('README.md', 'utf8');
+  const sdk = readme.slice(readme.indexOf('## SDK'), readme.indexOf('## Development'));
+  const blocks = [...sdk.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const run = (code: string) => {
+    writeFileSync(script, code);
+    return execFileSync(process.execPath, [script], { cwd: tmp.dir, encoding: 'utf8' });
+  };
+
+  it('has both examples', () => {
+    expect(blocks).toHaveLength(2);
+  });
+
+  it('the history provider example runs as written and prints what it promises', () => {
+    const out = run(blocks[0]!);
     expect(out).toMatch(/^fetched 10080 rows, gaps left: 0$/m);
     expect(out).toMatch(/^10080 2024-01-01T00:00:00.000Z \d+(\.\d+)?$/m);
     expect(out).toContain('startMs');

@@ -200,6 +200,8 @@ export const seamlessProviderSchema = z
     backfill_config: seamlessBackfillSchema.default(seamlessBackfillSchema.parse({})),
     /** Seconds an L1 cache entry is served; 0 turns the cache off. */
     cache_ttl_s: z.number().nonnegative().default(300),
+    /** The issue's spelling of `cache_ttl_s` (seconds); wins when given. */
+    cache_ttl: z.number().nonnegative().optional(),
     cache_max_rows: z.number().int().nonnegative().default(2_000_000),
     cache_max_bytes: z.number().int().nonnegative().default(268_435_456),
     conformance: z
@@ -212,7 +214,10 @@ export const seamlessProviderSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
   })
-  .strict();
+  .strict()
+  .transform(({ cache_ttl, ...block }) =>
+    cache_ttl === undefined ? block : { ...block, cache_ttl_s: cache_ttl },
+  );
 
 /** The whole `gapless.yaml`. */
 export const configSchema = z

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { makeRange, type Range } from '../../core/range-math.js';
 import { parseTime } from '../../core/time.js';
 import { type SimServerOptions, startSimServer } from '../../sim/server.js';
+import { untilStopSignal } from '../stop-signal.js';
 
 interface SimFlags {
   port: string;
@@ -98,15 +99,7 @@ export function registerSimCommand(program: Command): void {
     .action(async (flags: SimFlags) => {
       const server = await startSimServer(simServerOptions(flags));
       process.stdout.write(`sim exchange listening on ${server.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopSignal();
       await server.close();
     });
 }

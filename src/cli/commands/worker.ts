@@ -4,6 +4,7 @@ import { openService } from '../../jobs/service.js';
 import type { CommonFlags } from '../app.js';
 import { describeError } from '../exit-codes.js';
 import { withCommonFlags } from '../options.js';
+import { untilStopSignal } from '../stop-signal.js';
 
 interface WorkerFlags extends CommonFlags {
   id?: string;
@@ -29,15 +30,7 @@ export function registerWorkerCommand(program: Command): void {
       process.stderr.write(
         `worker ${service.worker?.workerId} started (${mode}${mode === 'embedded' ? ': one process per data dir; gapless serve runs its own worker' : ''})\n`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopSignal();
       process.stderr.write('worker: stopping, handing running jobs back\n');
       await service.close();
     });
