@@ -116,9 +116,12 @@ describe('seamless provider: bad input and faults', () => {
     expect(() => parseConfig({ ...base, seamless_data_provider: { strategy: 'YOLO' } })).toThrow(
       /seamless_data_provider\.strategy/,
     );
-    expect(() => parseConfig({ ...base, seamless_data_provider: { cache_ttl: 5 } })).toThrow(
-      /seamless_data_provider: unknown key 'cache_ttl'/,
+    expect(() => parseConfig({ ...base, seamless_data_provider: { cache_ttl_ms: 5 } })).toThrow(
+      /seamless_data_provider: unknown key 'cache_ttl_ms'/,
     );
+    // The spelling is accepted as seconds.
+    const aliased = parseConfig({ ...base, seamless_data_provider: { cache_ttl: 7 } });
+    expect(aliased.seamless_data_provider.cache_ttl_s).toBe(7);
   });
 
   it('createSeamlessProvider builds from config with fetchers of the configured feeds', async () => {
