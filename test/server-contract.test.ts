@@ -546,6 +546,10 @@ for (const mode of MODES) {
       expect(res.headers.get('content-type')).toContain('text/plain');
       const text = await res.text();
       expect(text).toMatch(/^backfill_jobs_in_progress 0$/m);
+      expect(text).toMatch(/^backfill_jobs_running 0$/m);
+      // The library's metrics come through the same endpoint.
+      expect(text).toContain('# TYPE seamless_sla_deadline_seconds histogram');
+      expect(text).toContain('# TYPE backfill_retry_total counter');
       expect(text).toMatch(
         /^http_requests_total\{method="GET",route="\/health",status="200"\} \d+$/m,
       );

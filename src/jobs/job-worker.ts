@@ -4,6 +4,7 @@ import { CancelledError, GaplessError, InvalidArgumentError } from '../core/erro
 import { makeSeries, type Series } from '../core/series.js';
 import type { FeedProviders } from '../provider/feed-providers.js';
 import type { FillProgress } from '../provider/history-provider.js';
+import { backfillJobsInProgress } from '../provider/metrics.js';
 import type { BackfillJob, JobProgress } from './job.js';
 import type { Repositories } from './repositories.js';
 
@@ -251,6 +252,7 @@ export class JobWorker {
     const base = progress;
     let failure: unknown;
     let gaps = 0;
+    backfillJobsInProgress.inc();
     try {
       const series = seriesOf(job);
       const result = await this.#providers.providerFor(series).fillMissing(job.startTs, job.endTs, {
@@ -275,6 +277,7 @@ export class JobWorker {
       failure = error;
     } finally {
       clearInterval(timer);
+      backfillJobsInProgress.dec();
     }
     await beats;
     if (controller.signal.aborted) {

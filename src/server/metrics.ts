@@ -20,7 +20,8 @@ export interface ServerMetrics {
 
 /**
  * A registry per app (not prom-client's global one), so several apps in one
- * process, as in tests, never clash over metric names.
+ * process, as in tests, never clash over metric names. `/metrics` serves it
+ * merged with the library's registry (`metricsRegistry`).
  * @example
  * const metrics = createServerMetrics({ jobsInProgress: async () => 0 });
  * const text = await metrics.registry.metrics();
@@ -42,8 +43,9 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     registers: [registry],
   });
   new Gauge({
-    name: 'backfill_jobs_in_progress',
-    help: 'Backfill jobs currently running',
+    // Cluster-wide, from the job store; `backfill_jobs_in_progress` is this process's own count.
+    name: 'backfill_jobs_running',
+    help: 'Backfill jobs in status running in the job store (all workers)',
     registers: [registry],
     async collect() {
       this.set(await options.jobsInProgress());

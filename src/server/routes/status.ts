@@ -1,9 +1,11 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Hono } from 'hono';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { mergeRanges, totalMs } from '../../core/range-math.js';
 import { formatTime } from '../../core/time.js';
+import { metricsRegistry } from '../../provider/metrics.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { parseQuery } from '../validation.js';
 
@@ -122,7 +124,8 @@ export function registerStatusRoutes(app: Hono<AppEnv>, ctx: ServerContext): voi
 
   app.get('/metrics', async (c) => {
     parseQuery(c, noQuery);
-    const { registry } = ctx.metrics;
+    // The app's HTTP and job-store metrics plus the library's backfill, cache and SLA metrics.
+    const registry = Registry.merge([ctx.metrics.registry, metricsRegistry]);
     return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
   });
 }
