@@ -6,6 +6,7 @@ import { openEmbeddedRepositories } from '../src/jobs/embedded/open.js';
 import type { NewJob } from '../src/jobs/job.js';
 import { openRepositories, type Repositories } from '../src/jobs/repositories.js';
 import { tempDir } from './helpers/cli.js';
+import { expirePostgresLease } from './helpers/job-backends.js';
 import { freshDatabase, postgresAvailable } from './helpers/postgres.js';
 
 /** A backend under test plus the one thing tests do behind its back: backdating a lease. */
@@ -38,15 +39,7 @@ async function openBackend(mode: 'embedded' | 'postgres'): Promise<Backend> {
   const repos = await openRepositories(parseConfig({ database_url: db.url, feeds: FEEDS }));
   return {
     repos,
-    async expireLease(id) {
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      await client.query(
-        `UPDATE backfill_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`,
-        [id],
-      );
-      await client.end();
-    },
+    expireLease: (id) => expirePostgresLease(db.url, id),
     async cleanup() {
       await repos.close();
       await db.drop();

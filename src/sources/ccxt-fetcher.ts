@@ -11,7 +11,7 @@ import { checkNumber } from './options-check.js';
 import { orderedPool, raceSignal, windows } from './paging.js';
 import { createLimiter, type LimiterConfig } from './rate-limit/create-limiter.js';
 import { type Limiter, penaltyMs } from './rate-limit/limiter.js';
-import { checkRetryOptions, type RetryOptions, withRetry } from './retry.js';
+import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
 
 /** Options of {@link createCcxtFetcher}. */
 export interface CcxtFetcherOptions {
@@ -155,15 +155,7 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
           release();
         }
       },
-      {
-        ...options.retry,
-        signal,
-        what,
-        onRetry: (info) => {
-          options.retry?.onRetry?.(info);
-          fetchOptions.onRetry?.(info);
-        },
-      },
+      retryOptionsFor(options.retry, fetchOptions, signal, what),
     );
 
   const ready = (fetchOptions: FetchOptions, signal: AbortSignal): Promise<unknown> => {

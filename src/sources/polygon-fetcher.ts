@@ -9,7 +9,7 @@ import { getJson } from './http-json.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, windows } from './paging.js';
 import { type RateLimiterOptions, rateLimiterFor } from './rate-limiter.js';
-import { checkRetryOptions, type RetryOptions, withRetry } from './retry.js';
+import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
 
 /** Options of {@link createPolygonFetcher}. */
 export interface PolygonFetcherOptions {
@@ -126,15 +126,7 @@ export function createPolygonFetcher(options: PolygonFetcherOptions): DataFetche
           release();
         }
       },
-      {
-        ...options.retry,
-        signal,
-        what,
-        onRetry: (info) => {
-          options.retry?.onRetry?.(info);
-          fetchOptions.onRetry?.(info);
-        },
-      },
+      retryOptionsFor(options.retry, fetchOptions, signal, what),
     );
 
   async function window(

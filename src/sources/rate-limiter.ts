@@ -1,6 +1,6 @@
 import { CancelledError, InvalidArgumentError } from '../core/errors.js';
 import { checkNumber } from './options-check.js';
-import type { Limiter } from './rate-limit/limiter.js';
+import { badCost, type Limiter } from './rate-limit/limiter.js';
 
 /** A clock the limiter reads and schedules on; injectable for tests. */
 export interface LimiterClock {
@@ -137,13 +137,8 @@ export class RateLimiter implements Limiter {
    * it twice is harmless). Rejects with `CancelledError` when `signal` aborts.
    */
   acquire(cost = 1, signal?: AbortSignal): Promise<() => void> {
-    if (!(cost > 0) || cost > this.burstTokens) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `Expected \`cost\` to be a number from 0 to burstTokens (${this.burstTokens}), got \`${cost}\``,
-        ),
-      );
-    }
+    const invalid = badCost(cost, this.burstTokens);
+    if (invalid !== undefined) return Promise.reject(invalid);
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {

@@ -1,4 +1,5 @@
 import { CancelledError, SourceError } from '../core/errors.js';
+import type { FetchEvents } from './data-fetcher.js';
 import { checkNumber } from './options-check.js';
 
 /** How {@link withRetry} retries. */
@@ -111,4 +112,25 @@ export async function withRetry<T>(
       await wait(delayMs, signal);
     }
   }
+}
+
+/**
+ * The retry options of one fetch: the fetcher's own, with this call's signal
+ * and name, reporting retries to both the fetcher's and the caller's `onRetry`.
+ */
+export function retryOptionsFor(
+  base: RetryOptions | undefined,
+  events: FetchEvents,
+  signal: AbortSignal,
+  what: string,
+): RetryOptions {
+  return {
+    ...base,
+    signal,
+    what,
+    onRetry: (info) => {
+      base?.onRetry?.(info);
+      events.onRetry?.(info);
+    },
+  };
 }

@@ -28,17 +28,25 @@ export async function openJobBackend(mode: 'embedded' | 'postgres'): Promise<Job
         writeFileSync(file, JSON.stringify({ ...job, leaseExpiresAt: Date.now() - 1_000 }));
         return;
       }
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      await client.query(
-        `UPDATE backfill_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`,
-        [id],
-      );
-      await client.end();
+      await expirePostgresLease(db.url, id);
     },
     async cleanup() {
       await db?.drop();
       tmp.cleanup();
     },
   };
+}
+
+/** Backdates a job's lease in PostgreSQL, so tests see it expire without sleeping. */
+export async function expirePostgresLease(url: string, id: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      `UPDATE backfill_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
+  } finally {
+    await client.end();
+  }
 }

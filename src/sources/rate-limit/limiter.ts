@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../../core/errors.js';
+
 /** Where a limiter's budget is shared, from narrowest to widest. */
 export const LIMITER_SCOPES = ['local', 'process', 'cluster'] as const;
 
@@ -34,4 +36,12 @@ export interface Limiter {
  */
 export function penaltyMs(limiter: Limiter, retryAfterMs: number | undefined): number {
   return Math.max(limiter.penaltyBackoffMs, retryAfterMs ?? 0);
+}
+
+/** The error for an acquisition cost no limiter could ever grant, or undefined when it is fine. */
+export function badCost(cost: number, burstTokens: number): InvalidArgumentError | undefined {
+  if (cost > 0 && cost <= burstTokens) return undefined;
+  return new InvalidArgumentError(
+    `Expected \`cost\` to be a number from 0 to burstTokens (${burstTokens}), got \`${cost}\``,
+  );
 }

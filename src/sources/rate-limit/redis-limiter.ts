@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CancelledError, InvalidArgumentError, SourceError } from '../../core/errors.js';
 import { checkNumber } from '../options-check.js';
 import { type LimiterClock, realClock } from '../rate-limiter.js';
-import type { Limiter } from './limiter.js';
+import { badCost, type Limiter } from './limiter.js';
 import { RedisBucket, type RedisScriptClient } from './redis-bucket.js';
 
 /** Options of a {@link RedisRateLimiter}; the bucket options mean what they mean for `RateLimiter`. */
@@ -157,13 +157,8 @@ export class RedisRateLimiter implements Limiter {
    * with `CancelledError` when `signal` aborts or the limiter closes.
    */
   acquire(cost = 1, signal?: AbortSignal): Promise<() => void> {
-    if (!(cost > 0) || cost > this.burstTokens) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          `Expected \`cost\` to be a number from 0 to burstTokens (${this.burstTokens}), got \`${cost}\``,
-        ),
-      );
-    }
+    const invalid = badCost(cost, this.burstTokens);
+    if (invalid !== undefined) return Promise.reject(invalid);
     if (signal?.aborted || this.#closed) return Promise.reject(new CancelledError());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
