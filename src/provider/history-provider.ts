@@ -14,6 +14,10 @@ import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
 import type { Store } from '../storage/store.js';
 import { type Chunk, DayBatcher } from './day-batcher.js';
 
+// Chunks fetched but not yet stored: a write waits on the event loop for its
+// file system calls, so the next pages are fetched meanwhile.
+const WRITES_AHEAD = 2;
+
 /** A point in time: epoch ms, epoch s, an ISO date or date-time, or `now`. */
 export type TimeInput = number | string;
 
@@ -136,12 +140,13 @@ export class HistoryProvider {
     let coveredMs = windowMs - totalMs(fetched);
     let rowsWritten = 0;
     let pagesFetched = 0;
-    let pendingWrite: Promise<void> = Promise.resolve();
+    // Writes run in order, one after the other; the fetch goes on while up to
+    // WRITES_AHEAD of them wait, and a failed one surfaces at the next chunk.
+    let lastWrite: Promise<void> = Promise.resolve();
+    const queued: Promise<void>[] = [];
 
-    const write = (chunk: Chunk): Promise<void> => {
-      // One write in flight while the next pages are fetched; errors surface on the next await.
-      const previous = pendingWrite;
-      pendingWrite = previous.then(async () => {
+    const write = async (chunk: Chunk): Promise<void> => {
+      lastWrite = lastWrite.then(async () => {
         const result = await this.store.write(series, chunk.range, chunk.rows);
         rowsWritten += result.rowsWritten;
         coveredMs += chunk.range.endMs - chunk.range.startMs;
@@ -154,7 +159,8 @@ export class HistoryProvider {
           cursorMs: chunk.range.endMs,
         });
       });
-      return previous;
+      queued.push(lastWrite);
+      if (queued.length > WRITES_AHEAD) await queued.shift();
     };
 
     try {
@@ -177,7 +183,7 @@ export class HistoryProvider {
         }
       }
     } finally {
-      await pendingWrite;
+      await lastWrite;
     }
     const gapsLeft = missingRanges(window, await this.store.coverage(series));
     return { series, window, fetched, rowsWritten, pagesFetched, gapsLeft };

@@ -31,7 +31,7 @@ describe('ccxt fetcher against the faulty sim server (real ccxt binance)', () =>
       market,
       nowMs: () => NOW,
       errorRate: 0.1,
-      truncateRate: 0.05,
+      truncateRate: 0.1,
       duplicateRows: true,
       shuffleRows: true,
       weightPerMinute: 100_000,

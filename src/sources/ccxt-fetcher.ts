@@ -6,6 +6,7 @@ import { type Candle, type Page, sortUnique, type Trade } from '../core/rows.js'
 import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import { formatTime } from '../core/time.js';
 import { createCcxtExchange, toSourceError } from './ccxt-exchange.js';
+import { useFastCandles } from './ccxt-fast-candles.js';
 import { collectPages, type DataFetcher, type FetchOptions } from './data-fetcher.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, raceSignal, windows } from './paging.js';
@@ -91,12 +92,16 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   const requestWeight = checkNumber('requestWeight', options.rateLimit?.requestWeight, 2, {
     min: 0.001,
   });
-  const exchange = createCcxtExchange({
+  const exchangeOptions = {
     exchange: options.exchange,
     ...(options.options === undefined ? {} : { options: options.options }),
     ...(options.apiUrl === undefined ? {} : { apiUrl: options.apiUrl }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  });
+  };
+  const exchange = createCcxtExchange(exchangeOptions);
+  // Candles get an instance of their own that parses pages in one pass.
+  const candleExchange = createCcxtExchange(exchangeOptions);
+  useFastCandles(candleExchange);
   const candlesPageLimit = checkNumber(
     'candlesPageLimit',
     options.candlesPageLimit,
@@ -124,34 +129,20 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   const name = `ccxt:${options.exchange}`;
   let markets: Promise<unknown> | undefined;
 
-  // ccxt walks every parsed body for integers beyond 2^53 to re-parse them
-  // exactly. Candles end up as doubles anyway, so while only candle calls are
-  // in flight that walk is skipped; any other call (trade ids, markets) turns it back on.
-  const exactByDefault = exchange.quoteJsonNumbers;
-  let exactCalls = 0;
-  const setExact = (delta: number) => {
-    exactCalls += delta;
-    exchange.quoteJsonNumbers = exactCalls > 0 ? exactByDefault : false;
-  };
-
   const call = <T>(
     what: string,
     fetchOptions: FetchOptions,
     signal: AbortSignal,
     fn: () => Promise<T>,
-    exact = true,
   ): Promise<T> =>
     withRetry(
       async () => {
         const release = await limiter.acquire(requestWeight, signal);
-        if (exact) setExact(1);
         try {
           return await raceSignal(fn(), signal);
         } catch (error) {
           throw throttled(toSourceError(error, what, exchange.id), limiter);
         } finally {
-          // After raceSignal gives up on a cancelled call, its body may still be parsed plainly: it is discarded.
-          if (exact) setExact(-1);
           release();
         }
       },
@@ -159,12 +150,13 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     );
 
   const ready = (fetchOptions: FetchOptions, signal: AbortSignal): Promise<unknown> => {
-    markets ??= call(`${name} markets`, fetchOptions, signal, () => exchange.loadMarkets()).catch(
-      (error: unknown) => {
-        markets = undefined;
-        throw error;
-      },
-    );
+    markets ??= call(`${name} markets`, fetchOptions, signal, async () => {
+      await exchange.loadMarkets();
+      candleExchange.setMarkets(exchange.markets);
+    }).catch((error: unknown) => {
+      markets = undefined;
+      throw error;
+    });
     return markets;
   };
 
@@ -181,15 +173,10 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     let lastKeptMs = Number.NEGATIVE_INFINITY;
     let sinceMs = window.startMs;
     for (;;) {
-      const batch: OHLCV[] = await call(
-        what,
-        fetchOptions,
-        signal,
-        () =>
-          exchange.fetchOHLCV(series.subject, series.granularity, sinceMs, candlesPageLimit, {
-            until: window.endMs - 1,
-          }),
-        false,
+      const batch: OHLCV[] = await call(what, fetchOptions, signal, () =>
+        candleExchange.fetchOHLCV(series.subject, series.granularity, sinceMs, candlesPageLimit, {
+          until: window.endMs - 1,
+        }),
       );
       let lastMs = Number.NEGATIVE_INFINITY;
       for (const row of batch) {
@@ -286,8 +273,8 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
       return collectPages(fetcher.pages(series, range, fetchOptions));
     },
     async close() {
-      const closable = exchange as unknown as { close?: () => Promise<void> };
-      await Promise.all([closable.close?.(), limiter.close()]);
+      const closable = [exchange, candleExchange] as unknown as { close?: () => Promise<void> }[];
+      await Promise.all([...closable.map((c) => c.close?.()), limiter.close()]);
     },
   };
   return fetcher;

@@ -1,8 +1,8 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
-import type { Candle, Frame, Row, Trade } from '../core/rows.js';
+import { asCandles, type Candle, type Frame, type Row, type Trade } from '../core/rows.js';
 import { parseSeries, type Series, seriesId } from '../core/series.js';
 import { DAY_MS } from '../core/time.js';
 import {
@@ -12,6 +12,8 @@ import {
   removeStaleTempFiles,
   tempPathFor,
 } from './atomic-file.js';
+import { candleDayColumns, mergeCandleColumns } from './candle-columns.js';
+import { encodeCandleDay } from './candle-parquet.js';
 import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
 import { acquireDuckDB, ConnectionPool, type DuckDBLease } from './duckdb.js';
 import { emptyFrame, frameFromResult } from './frame-reader.js';
@@ -24,9 +26,15 @@ import {
   seriesDir,
   seriesFromSegments,
 } from './parquet-layout.js';
-import { copyDaySql, emptyExportSql, exportSql, readSql, stagedRowsSql } from './parquet-schema.js';
+import {
+  copyTradeDaySql,
+  emptyExportSql,
+  exportSql,
+  readSql,
+  stagedTradesSql,
+} from './parquet-schema.js';
 import { candleBatch, type RowBatch, tradeBatch } from './row-batch.js';
-import { loadStageTable, stageTableName } from './stage-table.js';
+import { loadTradeStageTable, stageTableName } from './stage-table.js';
 import type { Store, WriteResult } from './store.js';
 
 /** Options of {@link openEmbeddedStore}. */
@@ -44,8 +52,8 @@ export interface EmbeddedStoreOptions {
   readonly fsync?: boolean;
 }
 
-// Day files written concurrently by one write: the engine has 2 threads, and
-// small COPY statements are dominated by per-statement work, so two overlap well.
+// Trade day files written concurrently by one write: the engine has 2 threads,
+// and small COPY statements are dominated by per-statement work, so two overlap well.
 const COPY_WORKERS = 2;
 const POOL_SIZE = 4;
 // Any of these would make DuckDB treat the path as a glob pattern.
@@ -251,10 +259,81 @@ export class EmbeddedStore implements Store {
 
   async #writeDays(series: Series, dir: string, batch: RowBatch): Promise<number> {
     const existing = new Set(await readDirNames(dir));
-    const table = stageTableName();
     const written: { temp: string; final: string }[] = [];
     try {
-      await this.#pool.use((c) => loadStageTable(c, table, series.kind, batch));
+      // Each kind flushes its files before any rename, so a crash never swaps
+      // in a file whose data is not on disk.
+      if (series.kind === 'candle') {
+        await this.#encodeCandleDays(series, dir, batch as RowBatch<Candle>, existing, written);
+      } else await this.#copyTradeDays(series, dir, batch as RowBatch<Trade>, existing, written);
+      // Every day is on disk: swap them all in. A rename is atomic per file.
+      await Promise.all(
+        written.map(async ({ temp, final }) => {
+          try {
+            await rename(temp, final);
+          } catch (cause) {
+            throw new StorageError(`cannot replace ${final}`, { cause });
+          }
+        }),
+      );
+      if (this.#fsync) await fsyncDir(dir);
+      return written.length;
+    } catch (error) {
+      await Promise.all(written.map((w) => removeQuietly(w.temp)));
+      throw error instanceof StorageError
+        ? error
+        : new StorageError(`cannot write ${seriesId(series)} under ${dir}`, { cause: error });
+    }
+  }
+
+  // Candle days are encoded here (one DuckDB COPY per day costs ~10x more);
+  // a day that already has a file is read back and merged first.
+  async #encodeCandleDays(
+    series: Series,
+    dir: string,
+    batch: RowBatch<Candle>,
+    existing: ReadonlySet<string>,
+    written: { temp: string; final: string }[],
+  ): Promise<void> {
+    // All days at once: fewer round trips through a busy event loop keep a write short.
+    const outcomes = await Promise.allSettled(
+      batch.days.map(async (day) => {
+        const name = `${day.day}.parquet`;
+        const final = path.join(dir, name);
+        let rows = candleDayColumns(batch, day);
+        if (existing.has(name)) {
+          const old = await this.#pool
+            .use((c) => c.run(readSql('candle', [final], day.startMs, day.startMs + DAY_MS)))
+            .catch((cause: unknown) => {
+              throw new StorageError(`cannot read ${final} to merge into it`, { cause });
+            });
+          rows = mergeCandleColumns(rows, asCandles(frameFromResult(series, old)));
+        }
+        const temp = tempPathFor(final);
+        written.push({ temp, final });
+        try {
+          await writeFile(temp, encodeCandleDay(series, rows), { flag: 'wx', flush: this.#fsync });
+        } catch (cause) {
+          throw new StorageError(`cannot write ${final}`, { cause });
+        }
+      }),
+    );
+    const failure = outcomes.find((o) => o.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  // Trade days go through a staging table and one COPY per day, which also
+  // merges, sorts and de-duplicates by trade id.
+  async #copyTradeDays(
+    series: Series,
+    dir: string,
+    batch: RowBatch<Trade>,
+    existing: ReadonlySet<string>,
+    written: { temp: string; final: string }[],
+  ): Promise<void> {
+    const table = stageTableName();
+    try {
+      await this.#pool.use((c) => loadTradeStageTable(c, table, batch));
       let next = 0;
       let failed = false;
       const worker = () =>
@@ -265,8 +344,8 @@ export class EmbeddedStore implements Store {
             const final = path.join(dir, name);
             const temp = tempPathFor(final);
             written.push({ temp, final });
-            const fresh = stagedRowsSql(series, table, day.from, day.to, batch.hasMeta);
-            const sql = copyDaySql(series, fresh, existing.has(name) ? final : undefined, temp);
+            const fresh = stagedTradesSql(series, table, day.from, day.to, batch.hasMeta);
+            const sql = copyTradeDaySql(fresh, existing.has(name) ? final : undefined, temp);
             try {
               await c.run(sql);
             } catch (cause) {
@@ -280,8 +359,6 @@ export class EmbeddedStore implements Store {
       );
       const failure = outcomes.find((o) => o.status === 'rejected');
       if (failure) throw failure.reason;
-      // Flushed together (the thread pool overlaps them) and before any rename,
-      // so a crash never swaps in a file whose data is not on disk.
       if (this.#fsync) {
         await Promise.all(
           written.map(async ({ temp, final }) => {
@@ -293,21 +370,6 @@ export class EmbeddedStore implements Store {
           }),
         );
       }
-      // Every day is on disk: swap them all in. A rename is atomic per file.
-      for (const { temp, final } of written) {
-        try {
-          await rename(temp, final);
-        } catch (cause) {
-          throw new StorageError(`cannot replace ${final}`, { cause });
-        }
-      }
-      if (this.#fsync) await fsyncDir(dir);
-      return written.length;
-    } catch (error) {
-      await Promise.all(written.map((w) => removeQuietly(w.temp)));
-      throw error instanceof StorageError
-        ? error
-        : new StorageError(`cannot write ${seriesId(series)} under ${dir}`, { cause: error });
     } finally {
       await this.#pool.use((c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
     }

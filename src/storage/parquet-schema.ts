@@ -42,60 +42,48 @@ export function orderBySql(kind: Kind): string {
     : 'ts_event, TRY_CAST(trade_id AS HUGEINT) NULLS LAST, trade_id';
 }
 
-/** Staging table columns for rows handed over from JS; `ts` is epoch ms. */
-export function stageColumnsSql(kind: Kind, hasMeta: boolean): string {
+/** Staging table columns for trades handed over from JS; `ts` is epoch ms. */
+export function tradeStageColumnsSql(hasMeta: boolean): string {
   const meta = hasMeta ? ', meta VARCHAR' : '';
-  return kind === 'candle'
-    ? `ts DOUBLE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE${meta}`
-    : `ts DOUBLE, trade_id VARCHAR, price DOUBLE, amount DOUBLE, side VARCHAR${meta}`;
+  return `ts DOUBLE, trade_id VARCHAR, price DOUBLE, amount DOUBLE, side VARCHAR${meta}`;
 }
 
 /**
- * Selects staged rows `[fromRow, toRow)` (the table is filled in time order, so
- * one day is one run of row ids) with the full file schema.
+ * Selects staged trades `[fromRow, toRow)` (the table is filled in time order,
+ * so one day is one run of row ids) with the full file schema.
  */
-export function stagedRowsSql(
+export function stagedTradesSql(
   series: Series,
   table: string,
   fromRow: number,
   toRow: number,
   hasMeta: boolean,
 ): string {
-  const head = [
+  const columns = [
     'make_timestamptz(CAST(ts AS BIGINT) * 1000) AS ts_event',
     `${sqlString(series.source)} AS source`,
     `${sqlString(series.subject)} AS subject`,
     `${sqlString(series.kind)} AS kind`,
+    'trade_id, price, amount, side',
+    hasMeta ? 'meta' : 'CAST(NULL AS VARCHAR) AS meta',
   ];
-  const body =
-    series.kind === 'candle'
-      ? [`${sqlString(series.granularity ?? '')} AS granularity`, 'open, high, low, close, volume']
-      : ['trade_id, price, amount, side'];
-  const meta = hasMeta ? 'meta' : 'CAST(NULL AS VARCHAR) AS meta';
-  return `SELECT ${[...head, ...body, meta].join(', ')} FROM ${table} WHERE rowid >= ${fromRow} AND rowid < ${toRow}`;
+  return `SELECT ${columns.join(', ')} FROM ${table} WHERE rowid >= ${fromRow} AND rowid < ${toRow}`;
 }
 
 /**
- * The COPY statement writing one day file: the staged rows, plus the rows of
- * `existingPath` whose key the new rows do not carry (new rows win).
+ * The COPY statement writing one trade day file: the staged trades, plus the
+ * trades of `existingPath` whose id the new ones do not carry (new ones win).
  */
-export function copyDaySql(
-  series: Series,
+export function copyTradeDaySql(
   stagedSql: string,
   existingPath: string | undefined,
   targetPath: string,
 ): string {
-  const columns = (series.kind === 'candle' ? CANDLE_COLUMNS : TRADE_COLUMNS).join(', ');
-  const key = series.kind === 'candle' ? 'ts_event' : 'trade_id';
-  const target = `TO ${sqlString(targetPath)} (${PARQUET_OPTIONS})`;
-  // Staged candles are already sorted and unique: the common case skips the sort.
-  if (existingPath === undefined && series.kind === 'candle')
-    return `COPY (${stagedSql}) ${target}`;
   const merged =
     existingPath === undefined
       ? 'SELECT * FROM fresh'
-      : `SELECT * FROM fresh UNION ALL SELECT ${columns} FROM read_parquet(${sqlPathList([existingPath])}) WHERE ${key} NOT IN (SELECT ${key} FROM fresh)`;
-  return `COPY (WITH fresh AS (${stagedSql}) SELECT * FROM (${merged}) ORDER BY ${orderBySql(series.kind)}) ${target}`;
+      : `SELECT * FROM fresh UNION ALL SELECT ${TRADE_COLUMNS.join(', ')} FROM read_parquet(${sqlPathList([existingPath])}) WHERE trade_id NOT IN (SELECT trade_id FROM fresh)`;
+  return `COPY (WITH fresh AS (${stagedSql}) SELECT * FROM (${merged}) ORDER BY ${orderBySql('trade')}) TO ${sqlString(targetPath)} (${PARQUET_OPTIONS})`;
 }
 
 /** The read query of a range over some day files; `ts` comes back as epoch ms (DOUBLE). */

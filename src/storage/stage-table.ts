@@ -8,9 +8,8 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { StorageError } from '../core/errors.js';
-import type { Candle, Row, Trade } from '../core/rows.js';
-import type { Kind } from '../core/series.js';
-import { stageColumnsSql } from './parquet-schema.js';
+import type { Row, Trade } from '../core/rows.js';
+import { tradeStageColumnsSql } from './parquet-schema.js';
 import type { RowBatch } from './row-batch.js';
 
 // DuckDB's vector size: the most rows one data chunk holds.
@@ -25,21 +24,17 @@ export function stageTableName(): string {
 }
 
 /**
- * Creates table `table` and fills it with the batch, column by column through
- * data chunks: the fastest way from JS values into DuckDB (one typed-array
- * copy per column and chunk, no per-value native call).
+ * Creates table `table` and fills it with a batch of trades, column by column
+ * through data chunks: the fastest way from JS values into DuckDB (one
+ * typed-array copy per column and chunk, no per-value native call).
  */
-export async function loadStageTable(
+export async function loadTradeStageTable(
   connection: DuckDBConnection,
   table: string,
-  kind: Kind,
-  batch: RowBatch,
+  batch: RowBatch<Trade>,
 ): Promise<void> {
-  await connection.run(`CREATE TABLE ${table} (${stageColumnsSql(kind, batch.hasMeta)})`);
-  const types: DuckDBType[] =
-    kind === 'candle'
-      ? [DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE]
-      : [DOUBLE, VARCHAR, DOUBLE, DOUBLE, VARCHAR];
+  await connection.run(`CREATE TABLE ${table} (${tradeStageColumnsSql(batch.hasMeta)})`);
+  const types: DuckDBType[] = [DOUBLE, VARCHAR, DOUBLE, DOUBLE, VARCHAR];
   if (batch.hasMeta) types.push(VARCHAR);
   const appender = await connection.createAppender(table);
   try {
@@ -47,8 +42,7 @@ export async function loadStageTable(
       const count = Math.min(CHUNK_ROWS, batch.order.length - from);
       const chunk = DuckDBDataChunk.create(types, count);
       const order = batch.order.subarray(from, from + count);
-      if (kind === 'candle') fillCandles(chunk, batch.rows as readonly Candle[], order);
-      else fillTrades(chunk, batch.rows as readonly Trade[], order);
+      fillTrades(chunk, batch.rows, order);
       if (batch.hasMeta) fillMeta(chunk, types.length - 1, batch.rows, order);
       appender.appendDataChunk(chunk);
     }
@@ -68,27 +62,6 @@ function strings(chunk: DuckDBDataChunk, column: number): DuckDBVarCharVector {
   const vector = chunk.getColumnVector(column);
   if (!(vector instanceof DuckDBVarCharVector)) throw new StorageError('expected a VARCHAR vector');
   return vector;
-}
-
-function fillCandles(chunk: DuckDBDataChunk, rows: readonly Candle[], order: Uint32Array): void {
-  const [ts, open, high, low, close, volume] = [0, 1, 2, 3, 4, 5].map((c) => doubles(chunk, c)) as [
-    DuckDBDoubleVector,
-    DuckDBDoubleVector,
-    DuckDBDoubleVector,
-    DuckDBDoubleVector,
-    DuckDBDoubleVector,
-    DuckDBDoubleVector,
-  ];
-  for (let k = 0; k < order.length; k++) {
-    const row = rows[order[k]!]!;
-    ts.setItem(k, row.tsMs);
-    open.setItem(k, row.open);
-    high.setItem(k, row.high);
-    low.setItem(k, row.low);
-    close.setItem(k, row.close);
-    volume.setItem(k, row.volume);
-  }
-  for (const vector of [ts, open, high, low, close, volume]) vector.flush();
 }
 
 function fillTrades(chunk: DuckDBDataChunk, rows: readonly Trade[], order: Uint32Array): void {
