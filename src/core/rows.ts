@@ -37,12 +37,12 @@ export interface Page<R extends Row = Row> {
   readonly startMs: number;
   readonly endMs: number;
   readonly rows: R[];
+  /** The same candles as columns, when the source read them so (bulk paths use these). */
+  readonly columns?: CandleColumns;
 }
 
-/** Columnar candles read from storage, sorted by time. */
-export interface CandleFrame {
-  readonly series: Series;
-  readonly kind: 'candle';
+/** Candles as columns, sorted by `tsMs` and unique. */
+export interface CandleColumns {
   readonly length: number;
   readonly tsMs: Float64Array;
   readonly open: Float64Array;
@@ -50,6 +50,38 @@ export interface CandleFrame {
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
+  readonly meta: readonly (string | null)[];
+}
+
+/**
+ * A page of candles held as columns; its `rows` are made on first use, so a
+ * consumer that takes the columns never builds an object per candle.
+ */
+export function columnarPage(startMs: number, endMs: number, columns: CandleColumns): Page<Candle> {
+  let rows: Candle[] | undefined;
+  return {
+    startMs,
+    endMs,
+    columns,
+    get rows() {
+      rows ??= Array.from({ length: columns.length }, (_, i) => ({
+        tsMs: columns.tsMs[i]!,
+        open: columns.open[i]!,
+        high: columns.high[i]!,
+        low: columns.low[i]!,
+        close: columns.close[i]!,
+        volume: columns.volume[i]!,
+        ...(columns.meta[i] == null ? {} : { meta: columns.meta[i] }),
+      }));
+      return rows;
+    },
+  };
+}
+
+/** Columnar candles read from storage, sorted by time. */
+export interface CandleFrame extends CandleColumns {
+  readonly series: Series;
+  readonly kind: 'candle';
   readonly meta: (string | null)[];
 }
 

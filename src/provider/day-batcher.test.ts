@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candle, Page } from '../core/rows.js';
 import { DAY_MS } from '../core/time.js';
-import { DayBatcher } from './day-batcher.js';
+import { DayBatcher, ObjectRowBuffer } from './day-batcher.js';
 
 const HOUR = 3_600_000;
 
@@ -15,7 +15,7 @@ function page(startMs: number, endMs: number): Page<Candle> {
 
 describe('DayBatcher', () => {
   it('cuts chunks on day boundaries once enough rows are gathered, losing nothing', () => {
-    const batcher = new DayBatcher(30);
+    const batcher = new DayBatcher(new ObjectRowBuffer(), 30);
     const chunks = [];
     for (let t = 0; t < 5 * DAY_MS; t += 10 * HOUR) {
       const chunk = batcher.add(page(t, Math.min(5 * DAY_MS, t + 10 * HOUR)));
@@ -41,7 +41,7 @@ describe('DayBatcher', () => {
   });
 
   it('cuts cleanly when a page ends exactly on a day boundary', () => {
-    const batcher = new DayBatcher(1);
+    const batcher = new DayBatcher(new ObjectRowBuffer(), 1);
     expect(batcher.add(page(0, DAY_MS))?.range).toEqual({ startMs: 0, endMs: DAY_MS });
     expect(batcher.flush()).toBeUndefined();
     expect(batcher.add(page(DAY_MS, DAY_MS + HOUR))).toBeUndefined();
@@ -49,7 +49,7 @@ describe('DayBatcher', () => {
   });
 
   it('never lets a chunk span a hole between pages', () => {
-    const batcher = new DayBatcher(1);
+    const batcher = new DayBatcher(new ObjectRowBuffer(), 1);
     expect(batcher.add(page(0, 2 * HOUR))).toBeUndefined();
     const chunk = batcher.add(page(5 * HOUR, 6 * HOUR));
     expect(chunk?.range).toEqual({ startMs: 0, endMs: 2 * HOUR });

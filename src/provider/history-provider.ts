@@ -1,7 +1,7 @@
 import { CancelledError, GaplessError } from '../core/errors.js';
 import { floorToBar } from '../core/granularity.js';
 import { alignRange, makeRange, missingRanges, type Range, totalMs } from '../core/range-math.js';
-import type { Frame } from '../core/rows.js';
+import type { CandleColumns, Frame, Row } from '../core/rows.js';
 import {
   parseSeries,
   type Series,
@@ -12,7 +12,8 @@ import {
 import { parseTime } from '../core/time.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
 import type { Store } from '../storage/store.js';
-import { type Chunk, DayBatcher } from './day-batcher.js';
+import { CandleColumnBuffer } from './candle-column-buffer.js';
+import { type Chunk, DayBatcher, ObjectRowBuffer } from './day-batcher.js';
 
 // Chunks fetched but not yet stored: a write waits on the event loop for its
 // file system calls, so the next pages are fetched meanwhile.
@@ -145,9 +146,11 @@ export class HistoryProvider {
     let lastWrite: Promise<void> = Promise.resolve();
     const queued: Promise<void>[] = [];
 
-    const write = async (chunk: Chunk): Promise<void> => {
+    const write = async (chunk: Chunk<Row[] | CandleColumns>): Promise<void> => {
       lastWrite = lastWrite.then(async () => {
-        const result = await this.store.write(series, chunk.range, chunk.rows);
+        const result = Array.isArray(chunk.rows)
+          ? await this.store.write(series, chunk.range, chunk.rows)
+          : await this.store.writeCandles!(series, chunk.range, chunk.rows);
         rowsWritten += result.rowsWritten;
         coveredMs += chunk.range.endMs - chunk.range.startMs;
         options.onProgress?.({
@@ -165,7 +168,12 @@ export class HistoryProvider {
 
     try {
       for (const range of fetched) {
-        const batcher = new DayBatcher();
+        // Candles travel as columns when the store takes them so.
+        const batcher = new DayBatcher<Row[] | CandleColumns>(
+          series.kind === 'candle' && this.store.writeCandles !== undefined
+            ? new CandleColumnBuffer()
+            : new ObjectRowBuffer(),
+        );
         try {
           for await (const page of this.fetcher.pages(series, range, {
             signal: options.signal,

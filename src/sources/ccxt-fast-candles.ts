@@ -12,14 +12,17 @@ type Mapping = 'identity' | 'own';
  * Makes an exchange instance used only for candles parse candle pages in one
  * pass: bodies that are arrays of numeric arrays (Binance, Bitfinex, Coinbase,
  * MEXC, ... candles) are read by {@link parseNumericTable} instead of
- * `JSON.parse`, and their rows are taken as `[ts, o, h, l, c, v]` directly once
- * the exchange's own `parseOHLCV` has been seen to give exactly that for the
- * market. Until then, and for ever for an exchange or market where it gives
- * anything else (Bitfinex's `[ts, o, c, h, l, v]`, Binance's inverse volume),
- * the exchange's own parser runs, so the result is always what ccxt returns.
+ * `JSON.parse`, and once the exchange's own `parseOHLCV` has been seen to give
+ * exactly a row's first six fields for the market, the parsed rows are
+ * returned as they are, sorted and filtered as ccxt does. Until then, and for
+ * ever for an exchange or market where it gives anything else (Bitfinex's
+ * `[ts, o, c, h, l, v]`, Binance's inverse volume), the exchange's own parser
+ * runs.
  *
- * The instance must serve nothing but candles: numbers arrive as doubles, as
- * candles store them, and `quoteJsonNumbers` is turned off.
+ * The instance must serve nothing but candles, to a caller that reads only
+ * the first six fields of each row: numbers arrive as doubles, as candles store
+ * them, `quoteJsonNumbers` is turned off, and rows may carry the exchange's
+ * extra fields after the six.
  */
 export function useFastCandles(exchange: Exchange): void {
   const ownParseOHLCVs = exchange.parseOHLCVs;
@@ -39,8 +42,9 @@ export function useFastCandles(exchange: Exchange): void {
     const mapping = mappings.get(key);
     if (mapping === 'identity' && rows.length > 0 && sameAsOwn(this, rows[0]!, market)) {
       const [, since, limit, tail] = rest;
-      const candles = rows.map((row) => row.slice(0, 6) as OHLCV);
-      return this.filterBySinceLimit(this.sortBy(candles, 0), since, limit, 0, tail) as OHLCV[];
+      // The rows themselves: their first six fields are the candle, and the
+      // fetcher reads no further (no copy per candle).
+      return this.filterBySinceLimit(this.sortBy(rows, 0), since, limit, 0, tail) as OHLCV[];
     }
     const own = ownParseOHLCVs.call(this, ohlcvs, market, ...rest);
     if (mapping === undefined) {
@@ -52,12 +56,16 @@ export function useFastCandles(exchange: Exchange): void {
   exchange.parseOHLCVs = parseOHLCVs;
 }
 
-// The rows when each is an array starting with six numbers, as parsed tables are.
+// The rows when each is an array starting with six numbers, as parsed tables
+// are, with a whole-millisecond time and no -0: ccxt's own parser would
+// truncate the one and turn the other into 0, and it sees one row per page.
 function numericRows(ohlcvs: unknown): number[][] | undefined {
   if (!Array.isArray(ohlcvs)) return undefined;
   for (const row of ohlcvs) {
-    if (!Array.isArray(row) || row.length < 6) return undefined;
-    for (let j = 0; j < 6; j++) if (typeof row[j] !== 'number') return undefined;
+    if (!Array.isArray(row) || row.length < 6 || !Number.isSafeInteger(row[0])) return undefined;
+    for (let j = 1; j < 6; j++) {
+      if (typeof row[j] !== 'number' || Object.is(row[j], -0)) return undefined;
+    }
   }
   return ohlcvs as number[][];
 }

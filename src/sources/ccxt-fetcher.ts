@@ -1,8 +1,9 @@
 import type { Trade as CcxtTrade, Exchange, OHLCV } from 'ccxt';
+import { CandleColumnsBuilder } from '../core/candle-columns.js';
 import { InvalidArgumentError, SourceError } from '../core/errors.js';
 import { floorToBar } from '../core/granularity.js';
 import { makeRange, type Range } from '../core/range-math.js';
-import { type Candle, type Page, sortUnique, type Trade } from '../core/rows.js';
+import { columnarPage, type Page, sortUnique, type Trade } from '../core/rows.js';
 import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import { formatTime } from '../core/time.js';
 import { createCcxtExchange, toSourceError } from './ccxt-exchange.js';
@@ -168,7 +169,7 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   ): Promise<Page> {
     const stepMs = seriesStepMs(series);
     const what = `${seriesId(series)} [${formatTime(window.startMs)}, ${formatTime(window.endMs)})`;
-    const rows: Candle[] = [];
+    const candles = new CandleColumnsBuilder(candlesPageLimit);
     let ordered = true;
     let lastKeptMs = Number.NEGATIVE_INFINITY;
     let sinceMs = window.startMs;
@@ -180,24 +181,24 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
       );
       let lastMs = Number.NEGATIVE_INFINITY;
       for (const row of batch) {
-        const candle = toCandle(row, what);
-        if (candle.tsMs >= window.startMs && candle.tsMs < window.endMs) {
+        if (!isCandle(row)) throw malformed(what, JSON.stringify(row));
+        const tsMs = row[0];
+        if (tsMs >= window.startMs && tsMs < window.endMs) {
           // Rows usually come strictly ascending; anything else is sorted below.
-          if (candle.tsMs <= lastKeptMs) ordered = false;
-          lastKeptMs = candle.tsMs;
-          rows.push(candle);
+          if (tsMs <= lastKeptMs) ordered = false;
+          lastKeptMs = tsMs;
+          candles.push(tsMs, row[1], row[2], row[3], row[4], row[5]);
         }
-        if (candle.tsMs > lastMs) lastMs = candle.tsMs;
+        if (tsMs > lastMs) lastMs = tsMs;
       }
       // A short answer ends the window; only a page that stopped early needs a follow-up.
       if (batch.length === 0 || lastMs + stepMs >= window.endMs || lastMs < sinceMs) break;
       sinceMs = lastMs + stepMs;
     }
-    return {
-      startMs: window.startMs,
-      endMs: window.endMs,
-      rows: ordered ? rows : sortUnique(rows),
-    };
+    const page = columnarPage(window.startMs, window.endMs, candles.take(candles.length));
+    return ordered
+      ? page
+      : { startMs: page.startMs, endMs: page.endMs, rows: sortUnique(page.rows) };
   }
 
   async function tradeWindow(
@@ -307,19 +308,16 @@ function malformed(what: string, detail: string): SourceError {
   });
 }
 
-function toCandle(row: OHLCV, what: string): Candle {
-  const [tsMs, open, high, low, close, volume] = row;
-  if (
-    !finite(tsMs) ||
-    !finite(open) ||
-    !finite(high) ||
-    !finite(low) ||
-    !finite(close) ||
-    !finite(volume)
-  ) {
-    throw malformed(what, JSON.stringify(row));
-  }
-  return { tsMs, open, high, low, close, volume };
+// Six finite numbers first (the fast parser may leave the exchange's extra fields after them).
+function isCandle(row: OHLCV): row is [number, number, number, number, number, number] {
+  return (
+    finite(row[0]) &&
+    finite(row[1]) &&
+    finite(row[2]) &&
+    finite(row[3]) &&
+    finite(row[4]) &&
+    finite(row[5])
+  );
 }
 
 function finite(value: unknown): value is number {

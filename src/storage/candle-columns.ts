@@ -1,50 +1,81 @@
-import type { Candle } from '../core/rows.js';
-import type { DaySlice, RowBatch } from './row-batch.js';
-
-/** Candles as columns, sorted by `tsMs` and unique: what a day file holds. */
-export interface CandleColumns {
-  readonly length: number;
-  readonly tsMs: Float64Array;
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
-  readonly meta: readonly (string | null)[];
-}
+import { allocateCandleColumns } from '../core/candle-columns.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Range } from '../core/range-math.js';
+import type { Candle, CandleColumns } from '../core/rows.js';
+import type { RowBatch } from './row-batch.js';
 
 const VALUES = ['tsMs', 'open', 'high', 'low', 'close', 'volume'] as const;
 
-function allocate(length: number): {
-  -readonly [K in keyof CandleColumns]: K extends 'meta' ? (string | null)[] : CandleColumns[K];
-} {
+/** The checked, sorted candles of a batch, as columns. */
+export function candleColumns(batch: RowBatch<Candle>): CandleColumns {
+  const out = allocateCandleColumns(batch.order.length);
+  for (let k = 0; k < out.length; k++) {
+    const row = batch.rows[batch.order[k]!]!;
+    out.tsMs[k] = row.tsMs;
+    out.open[k] = row.open;
+    out.high[k] = row.high;
+    out.low[k] = row.low;
+    out.close[k] = row.close;
+    out.volume[k] = row.volume;
+    out.meta[k] = row.meta ?? null;
+  }
+  return out;
+}
+
+/** Rows `[from, to)` of `columns`, sharing their memory. */
+export function sliceCandleColumns(
+  columns: CandleColumns,
+  from: number,
+  to: number,
+): CandleColumns {
   return {
-    length,
-    tsMs: new Float64Array(length),
-    open: new Float64Array(length),
-    high: new Float64Array(length),
-    low: new Float64Array(length),
-    close: new Float64Array(length),
-    volume: new Float64Array(length),
-    meta: new Array<string | null>(length).fill(null),
+    length: to - from,
+    tsMs: columns.tsMs.subarray(from, to),
+    open: columns.open.subarray(from, to),
+    high: columns.high.subarray(from, to),
+    low: columns.low.subarray(from, to),
+    close: columns.close.subarray(from, to),
+    volume: columns.volume.subarray(from, to),
+    meta: columns.meta.slice(from, to),
   };
 }
 
-/** The checked, sorted candles of one day of a batch, as columns. */
-export function candleDayColumns(batch: RowBatch<Candle>, day: DaySlice): CandleColumns {
-  const out = allocate(day.to - day.from);
-  for (let k = day.from; k < day.to; k++) {
-    const row = batch.rows[batch.order[k]!]!;
-    const i = k - day.from;
-    out.tsMs[i] = row.tsMs;
-    out.open[i] = row.open;
-    out.high[i] = row.high;
-    out.low[i] = row.low;
-    out.close[i] = row.close;
-    out.volume[i] = row.volume;
-    out.meta[i] = row.meta ?? null;
+/**
+ * Checks candles handed over as columns (every time whole epoch ms inside
+ * `range`, every column long enough) and returns them sorted by time with
+ * repeats dropped, the last one kept. Throws `InvalidArgumentError` naming the
+ * first bad row.
+ */
+export function checkedCandleColumns(columns: CandleColumns, range: Range): CandleColumns {
+  const n = columns.length;
+  if (!Number.isInteger(n) || n < 0) bad(`length must be a whole number, got ${String(n)}`);
+  for (const name of [...VALUES, 'meta'] as const) {
+    if ((columns[name]?.length ?? -1) < n) bad(`column ${name} holds fewer than ${n} values`);
   }
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const ts = columns.tsMs[i]!;
+    if (!Number.isSafeInteger(ts))
+      bad(`row ${i}: tsMs must be whole epoch milliseconds, got ${ts}`);
+    if (ts < range.startMs || ts >= range.endMs) {
+      bad(`row ${i}: tsMs ${ts} is outside the written range [${range.startMs}, ${range.endMs})`);
+    }
+    if (i > 0 && ts <= columns.tsMs[i - 1]!) sorted = false;
+  }
+  if (sorted) return columns;
+  const last = new Map<number, number>();
+  for (let i = 0; i < n; i++) last.set(columns.tsMs[i]!, i);
+  const order = [...last.values()].sort((a, b) => columns.tsMs[a]! - columns.tsMs[b]!);
+  const out = allocateCandleColumns(order.length);
+  order.forEach((i, k) => {
+    for (const name of VALUES) out[name][k] = columns[name][i]!;
+    out.meta[k] = columns.meta[i] ?? null;
+  });
   return out;
+}
+
+function bad(message: string): never {
+  throw new InvalidArgumentError(message, 'BAD_ROW');
 }
 
 /** `fresh` merged into `old`: both sorted and unique; on the same `tsMs`, `fresh` wins. */
@@ -54,7 +85,7 @@ export function mergeCandleColumns(fresh: CandleColumns, old: CandleColumns): Ca
     while (i < fresh.length && fresh.tsMs[i]! < old.tsMs[j]!) i++;
     if (i === fresh.length || fresh.tsMs[i] !== old.tsMs[j]) kept++;
   }
-  const out = allocate(fresh.length + kept);
+  const out = allocateCandleColumns(fresh.length + kept);
   let i = 0;
   let j = 0;
   for (let k = 0; k < out.length; k++) {

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
+import type { CandleColumns } from '../core/rows.js';
 import type { Series } from '../core/series.js';
-import type { CandleColumns } from './candle-columns.js';
 import { CompactWriter } from './thrift-compact.js';
 
 // Parquet's Thrift enums.

@@ -2,7 +2,14 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
-import { asCandles, type Candle, type Frame, type Row, type Trade } from '../core/rows.js';
+import {
+  asCandles,
+  type Candle,
+  type CandleColumns,
+  type Frame,
+  type Row,
+  type Trade,
+} from '../core/rows.js';
 import { parseSeries, type Series, seriesId } from '../core/series.js';
 import { DAY_MS } from '../core/time.js';
 import {
@@ -12,7 +19,12 @@ import {
   removeStaleTempFiles,
   tempPathFor,
 } from './atomic-file.js';
-import { candleDayColumns, mergeCandleColumns } from './candle-columns.js';
+import {
+  candleColumns,
+  checkedCandleColumns,
+  mergeCandleColumns,
+  sliceCandleColumns,
+} from './candle-columns.js';
 import { encodeCandleDay } from './candle-parquet.js';
 import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
 import { acquireDuckDB, ConnectionPool, type DuckDBLease } from './duckdb.js';
@@ -33,7 +45,7 @@ import {
   readSql,
   stagedTradesSql,
 } from './parquet-schema.js';
-import { candleBatch, type RowBatch, tradeBatch } from './row-batch.js';
+import { candleBatch, type DaySlice, daySlices, type RowBatch, tradeBatch } from './row-batch.js';
 import { loadTradeStageTable, stageTableName } from './stage-table.js';
 import type { Store, WriteResult } from './store.js';
 
@@ -96,6 +108,19 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   return new EmbeddedStore(root, lease, options.fsync ?? true);
 }
 
+// A temp file written for a day, and the day file it will replace.
+interface TempFile {
+  readonly temp: string;
+  readonly final: string;
+}
+
+// Writes temp files for the days of one write, flushed, listing them in `written`.
+type DayProducer = (
+  dir: string,
+  existing: ReadonlySet<string>,
+  written: TempFile[],
+) => Promise<void>;
+
 /** The embedded {@link Store}: DuckDB over Hive-style Parquet day files. */
 export class EmbeddedStore implements Store {
   /** Absolute root of the Parquet tree. */
@@ -121,11 +146,27 @@ export class EmbeddedStore implements Store {
       const s = parseSeries(series);
       const r = makeRange(range?.startMs, range?.endMs, 'write range');
       if (!Array.isArray(rows)) throw new InvalidArgumentError('rows must be an array', 'BAD_ROW');
-      const batch: RowBatch =
-        s.kind === 'candle'
-          ? candleBatch(rows as readonly Candle[], r)
-          : tradeBatch(rows as readonly Trade[], r);
-      return this.#mutex.run(seriesId(s), () => this.#write(s, r, batch));
+      if (s.kind === 'candle') {
+        return this.#writeCandles(s, r, candleColumns(candleBatch(rows as readonly Candle[], r)));
+      }
+      const batch = tradeBatch(rows as readonly Trade[], r);
+      return this.#mutex.run(seriesId(s), () =>
+        this.#commit(s, r, batch.order.length, batch.days.length, (dir, existing, written) =>
+          this.#copyTradeDays(s, dir, batch, existing, written),
+        ),
+      );
+    });
+  }
+
+  /** @inheritDoc */
+  writeCandles(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult> {
+    return this.#track(async () => {
+      const s = parseSeries(series);
+      if (s.kind !== 'candle') {
+        throw new InvalidArgumentError(`${seriesId(s)} holds trades, not candles`, 'BAD_ROW');
+      }
+      const r = makeRange(range?.startMs, range?.endMs, 'write range');
+      return this.#writeCandles(s, r, checkedCandleColumns(columns, r));
     });
   }
 
@@ -244,28 +285,42 @@ export class EmbeddedStore implements Store {
     return promise;
   }
 
-  async #write(series: Series, range: Range, batch: RowBatch): Promise<WriteResult> {
+  #writeCandles(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult> {
+    const days = daySlices(columns.length, (k) => columns.tsMs[k]!);
+    return this.#mutex.run(seriesId(series), () =>
+      this.#commit(series, range, columns.length, days.length, (dir, existing, written) =>
+        this.#encodeCandleDays(series, dir, columns, days, existing, written),
+      ),
+    );
+  }
+
+  // Writes the day files `produce` makes, then marks `range` covered.
+  async #commit(
+    series: Series,
+    range: Range,
+    rowsWritten: number,
+    days: number,
+    produce: DayProducer,
+  ): Promise<WriteResult> {
     const dir = seriesDir(this.dataDir, series);
     try {
       await mkdir(dir, { recursive: true });
     } catch (cause) {
       throw new StorageError(`cannot create ${dir}`, { cause });
     }
-    const filesWritten = batch.days.length === 0 ? 0 : await this.#writeDays(series, dir, batch);
+    const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
     // Only now that the rows are durable may coverage claim the range.
     await addCoverage(dir, series, range);
-    return { rowsWritten: batch.order.length, filesWritten };
+    return { rowsWritten, filesWritten };
   }
 
-  async #writeDays(series: Series, dir: string, batch: RowBatch): Promise<number> {
+  async #replaceDays(series: Series, dir: string, produce: DayProducer): Promise<number> {
     const existing = new Set(await readDirNames(dir));
-    const written: { temp: string; final: string }[] = [];
+    const written: TempFile[] = [];
     try {
-      // Each kind flushes its files before any rename, so a crash never swaps
-      // in a file whose data is not on disk.
-      if (series.kind === 'candle') {
-        await this.#encodeCandleDays(series, dir, batch as RowBatch<Candle>, existing, written);
-      } else await this.#copyTradeDays(series, dir, batch as RowBatch<Trade>, existing, written);
+      // Each producer flushes its files before any rename, so a crash never
+      // swaps in a file whose data is not on disk.
+      await produce(dir, existing, written);
       // Every day is on disk: swap them all in. A rename is atomic per file.
       await Promise.all(
         written.map(async ({ temp, final }) => {
@@ -291,16 +346,17 @@ export class EmbeddedStore implements Store {
   async #encodeCandleDays(
     series: Series,
     dir: string,
-    batch: RowBatch<Candle>,
+    columns: CandleColumns,
+    days: readonly DaySlice[],
     existing: ReadonlySet<string>,
-    written: { temp: string; final: string }[],
+    written: TempFile[],
   ): Promise<void> {
     // All days at once: fewer round trips through a busy event loop keep a write short.
     const outcomes = await Promise.allSettled(
-      batch.days.map(async (day) => {
+      days.map(async (day) => {
         const name = `${day.day}.parquet`;
         const final = path.join(dir, name);
-        let rows = candleDayColumns(batch, day);
+        let rows = sliceCandleColumns(columns, day.from, day.to);
         if (existing.has(name)) {
           const old = await this.#pool
             .use((c) => c.run(readSql('candle', [final], day.startMs, day.startMs + DAY_MS)))
@@ -329,7 +385,7 @@ export class EmbeddedStore implements Store {
     dir: string,
     batch: RowBatch<Trade>,
     existing: ReadonlySet<string>,
-    written: { temp: string; final: string }[],
+    written: TempFile[],
   ): Promise<void> {
     const table = stageTableName();
     try {

@@ -114,20 +114,26 @@ function finish<R extends Row>(
   order: Uint32Array,
   hasMetaAt: (i: number) => boolean,
 ): RowBatch<R> {
-  const days: DaySlice[] = [];
   let hasMeta = false;
+  for (let k = 0; k < order.length && !hasMeta; k++) hasMeta = hasMetaAt(order[k]!);
+  return { rows, order, days: daySlices(order.length, (k) => rows[order[k]!]!.tsMs), hasMeta };
+}
+
+/**
+ * Cuts `count` rows sorted by time (the k-th at `tsAt(k)`) into UTC days.
+ * Throws `InvalidArgumentError` for a time outside years 0000-9999.
+ */
+export function daySlices(count: number, tsAt: (k: number) => number): DaySlice[] {
+  const days: DaySlice[] = [];
   let from = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    if (hasMetaAt(i)) hasMeta = true;
-    const dayStart = Math.floor(rows[i]!.tsMs / DAY_MS) * DAY_MS;
-    const next = order[k + 1];
-    if (next === undefined || Math.floor(rows[next]!.tsMs / DAY_MS) * DAY_MS !== dayStart) {
+  for (let k = 0; k < count; k++) {
+    const dayStart = Math.floor(tsAt(k) / DAY_MS) * DAY_MS;
+    if (k + 1 === count || Math.floor(tsAt(k + 1) / DAY_MS) * DAY_MS !== dayStart) {
       const day = utcDay(dayStart);
-      if (!DAY_RE.test(day)) bad(`row ${i}: tsMs ${rows[i]!.tsMs} is outside years 0000-9999`);
+      if (!DAY_RE.test(day)) bad(`row ${k}: tsMs ${tsAt(k)} is outside years 0000-9999`);
       days.push({ day, startMs: dayStart, from, to: k + 1 });
       from = k + 1;
     }
   }
-  return { rows, order, days, hasMeta };
+  return days;
 }

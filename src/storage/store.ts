@@ -1,5 +1,5 @@
 import type { Range } from '../core/range-math.js';
-import type { Frame, Row } from '../core/rows.js';
+import type { CandleColumns, Frame, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 
 /** What one write did. */
@@ -23,6 +23,11 @@ export interface Store {
    * are durable, so a crash never leaves coverage that claims missing rows.
    */
   write(series: Series, range: Range, rows: readonly Row[]): Promise<WriteResult>;
+  /**
+   * `write` for candles handed over as columns, when the store can take them
+   * so: no object per row, for bulk loads. Same contract.
+   */
+  writeCandles?(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult>;
   /** Rows with `startMs <= ts < endMs`, sorted, as columns. */
   read(series: Series, range: Range): Promise<Frame>;
   /** Covered ranges of the series, sorted, merged. */
