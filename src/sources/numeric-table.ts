@@ -43,30 +43,75 @@ export function parseNumericTable(text: string): number[][] | undefined {
   if (text.charCodeAt(i) === CLOSE) return skipSpace(text, i + 1) === n ? rows : undefined;
   for (;;) {
     if (text.charCodeAt(i) !== OPEN) return undefined;
-    i = skipSpace(text, i + 1);
+    i++;
     const row: number[] = [];
     for (;;) {
-      const quoted = text.charCodeAt(i) === QUOTE;
-      if (quoted) i++;
-      const start = i;
-      const end = scanNumber(text, i);
-      if (end < 0) return undefined;
-      const value = numberAt(text, start, end);
-      // A bare integer beyond 2^53 would lose digits the exchange meant.
-      if (!quoted && !Number.isSafeInteger(value) && isInteger(text, start, end)) return undefined;
-      row.push(value);
-      i = end;
-      if (quoted) {
-        if (text.charCodeAt(i) !== QUOTE) return undefined;
-        i++;
+      // One pass per value: the token is checked against JSON's number grammar while its digits are read.
+      let c = text.charCodeAt(i);
+      if (c <= SPACE) {
+        i = skipSpace(text, i);
+        c = text.charCodeAt(i);
       }
-      i = skipSpace(text, i);
-      const next = text.charCodeAt(i);
-      i = skipSpace(text, i + 1);
-      if (next === CLOSE) break;
-      if (next !== COMMA) return undefined;
+      const quoted = c === QUOTE;
+      if (quoted) c = text.charCodeAt(++i);
+      const start = i;
+      const negative = c === MINUS;
+      if (negative) c = text.charCodeAt(++i);
+      let mantissa = 0;
+      let digits = 0;
+      let fraction = 0;
+      if (c === ZERO) {
+        digits = 1;
+        c = text.charCodeAt(++i);
+      } else if (c > ZERO && c <= NINE) {
+        do {
+          mantissa = mantissa * 10 + (c - ZERO);
+          digits++;
+          c = text.charCodeAt(++i);
+        } while (c >= ZERO && c <= NINE);
+      } else return undefined;
+      if (c === DOT) {
+        c = text.charCodeAt(++i);
+        if (!(c >= ZERO && c <= NINE)) return undefined;
+        do {
+          mantissa = mantissa * 10 + (c - ZERO);
+          digits++;
+          fraction++;
+          c = text.charCodeAt(++i);
+        } while (c >= ZERO && c <= NINE);
+      }
+      let value: number;
+      if (c === E_LOWER || c === E_UPPER) {
+        c = text.charCodeAt(++i);
+        if (c === PLUS || c === MINUS) c = text.charCodeAt(++i);
+        if (!(c >= ZERO && c <= NINE)) return undefined;
+        do c = text.charCodeAt(++i);
+        while (c >= ZERO && c <= NINE);
+        value = Number(text.slice(start, i)); // an exponent: rare, left to the engine
+      } else if (digits > EXACT_DIGITS) {
+        value = Number(text.slice(start, i));
+        // A bare integer beyond 2^53 would lose digits the exchange meant.
+        if (!quoted && fraction === 0 && !Number.isSafeInteger(value)) return undefined;
+      } else {
+        // Both operands are exact doubles, so the one rounding of the division is the correct one.
+        value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
+        if (negative) value = -value;
+      }
+      if (quoted) {
+        if (c !== QUOTE) return undefined;
+        c = text.charCodeAt(++i);
+      }
+      if (c <= SPACE) {
+        i = skipSpace(text, i);
+        c = text.charCodeAt(i);
+      }
+      row.push(value);
+      i++;
+      if (c === CLOSE) break;
+      if (c !== COMMA) return undefined;
     }
     rows.push(row);
+    i = skipSpace(text, i);
     const next = text.charCodeAt(i);
     i = skipSpace(text, i + 1);
     if (next === CLOSE) return i === n ? rows : undefined;
@@ -81,64 +126,4 @@ function skipSpace(text: string, from: number): number {
     if (c !== SPACE && c !== LF && c !== CR && c !== TAB) return i;
     i++;
   }
-}
-
-function isDigit(c: number): boolean {
-  return c >= ZERO && c <= NINE;
-}
-
-// End of the JSON number starting at `from`, or -1 when there is none.
-function scanNumber(text: string, from: number): number {
-  let i = from;
-  if (text.charCodeAt(i) === MINUS) i++;
-  const first = text.charCodeAt(i);
-  if (first === ZERO) i++;
-  else if (isDigit(first)) while (isDigit(text.charCodeAt(i))) i++;
-  else return -1;
-  if (text.charCodeAt(i) === DOT) {
-    i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  const e = text.charCodeAt(i);
-  if (e === E_LOWER || e === E_UPPER) {
-    i++;
-    const sign = text.charCodeAt(i);
-    if (sign === PLUS || sign === MINUS) i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  return i;
-}
-
-function isInteger(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === DOT || c === E_LOWER || c === E_UPPER) return false;
-  }
-  return true;
-}
-
-// The value of a valid JSON number token, correctly rounded like `Number()`.
-function numberAt(text: string, start: number, end: number): number {
-  let i = start;
-  const negative = text.charCodeAt(i) === MINUS;
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let fraction = 0;
-  let afterDot = false;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === DOT) afterDot = true;
-    else if (isDigit(c)) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      if (afterDot) fraction++;
-    } else return Number(text.slice(start, end)); // an exponent: rare, left to the engine
-  }
-  if (digits > EXACT_DIGITS) return Number(text.slice(start, end));
-  // Both operands are exact doubles, so the one rounding of the division is the correct one.
-  const value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
-  return negative ? -value : value;
 }

@@ -77,10 +77,10 @@ afterAll(() => {
 
 const query = async (sql: string) => (await c.runAndReadAll(sql)).getRowsJS();
 
-function write(name: string, cols: CandleColumns, series: Series = btc): string {
+async function write(name: string, cols: CandleColumns, series: Series = btc): Promise<string> {
   const file = path.join(dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, encodeCandleDay(series, cols));
+  writeFileSync(file, await encodeCandleDay(series, cols));
   return file;
 }
 
@@ -89,7 +89,7 @@ function write(name: string, cols: CandleColumns, series: Series = btc): string 
  * so -0 and NaN count), then the footer's statistics. Returns the file.
  */
 async function roundTrip(name: string, cols: CandleColumns, series: Series = btc) {
-  const file = write(name, cols, series);
+  const file = await write(name, cols, series);
   const got = await query(
     `SELECT epoch_us(ts_event), epoch_ms(ts_event), source, subject, kind, granularity, ${VALUES.join(', ')}, meta FROM read_parquet('${file}')`,
   );
@@ -155,7 +155,7 @@ describe('encodeCandleDay', () => {
     const days = [DAY - DAY_MS, DAY, DAY + DAY_MS];
     const all = days.map((d, k) => candles(bars(d), 'runs', k + 1));
     for (const [k, d] of days.entries()) {
-      write(`hive/date=${utcDay(d)}/part.parquet`, all[k]!, k === 1 ? euro : btc);
+      await write(`hive/date=${utcDay(d)}/part.parquet`, all[k]!, k === 1 ? euro : btc);
     }
     const glob = path.join(dir, 'hive', '*', '*.parquet');
     expect(
@@ -172,15 +172,17 @@ describe('encodeCandleDay', () => {
     expect(got.map((r) => r[0])).toEqual(want.map(us));
   });
 
-  it('is deterministic, wherever the columns sit in memory', () => {
+  it('is deterministic, wherever the columns sit in memory', async () => {
     const cols = candles(bars(DAY));
-    const bytes = encodeCandleDay(btc, cols);
-    expect(Buffer.compare(bytes, encodeCandleDay(btc, cols))).toBe(0);
+    const bytes = await encodeCandleDay(btc, cols);
+    expect(Buffer.compare(bytes, await encodeCandleDay(btc, cols))).toBe(0);
     // Columns that are views into larger buffers (as a merge or a frame may hand over).
     const offset = (a: Float64Array) => Float64Array.of(0, 0, 0, ...a).subarray(3);
     const names = ['tsMs', ...VALUES] as const;
     const views = { ...cols, ...Object.fromEntries(names.map((v) => [v, offset(cols[v])])) };
-    expect(Buffer.compare(bytes, encodeCandleDay(btc, views as CandleColumns))).toBe(0);
+    expect(Buffer.compare(bytes, await encodeCandleDay(btc, views as CandleColumns))).toBe(0);
+    // The columns are still whole: their copies, not they, went to the compression thread.
+    expect(Array.from(views.open as Float64Array)).toEqual(Array.from(cols.open));
   });
 
   it.each([
@@ -216,7 +218,7 @@ describe('encodeCandleDay', () => {
   // A second, independent reader: DuckDB alone could be lenient where others are not.
   it('is readable by hyparquet too', async () => {
     const cols = candles(bars(DAY));
-    const bytes = encodeCandleDay(btc, cols);
+    const bytes = await encodeCandleDay(btc, cols);
     const rows = await parquetReadObjects({
       file: new Uint8Array(bytes).buffer,
       compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) },

@@ -1,6 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import type { CandleColumns } from '../core/rows.js';
 import type { Series } from '../core/series.js';
+import { gzipPages } from './gzip-worker.js';
 import { CompactWriter } from './thrift-compact.js';
 
 // Parquet's Thrift enums.
@@ -42,43 +42,40 @@ interface ColumnChunk {
 }
 
 const VALUE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
-// GZIP, the one Parquet codec every reader has that Node 20 can write. Level 1
-// and a 4 KiB window: a day's page is ~11 KiB, and setting up zlib's default
-// 256 KiB of state cost more than compressing.
-const GZIP_OPTIONS = { level: 1, windowBits: 12, memLevel: 6 } as const;
-
-function compress(body: Uint8Array): Uint8Array {
-  return gzipSync(body, GZIP_OPTIONS);
-}
 
 /**
  * Encodes one candle day file: the schema of the day files DuckDB writes
  * (`ts_event` TIMESTAMP WITH TIME ZONE in µs, the series strings, five
  * DOUBLEs, nullable `meta`), one row group, one page per column (GZIP for
  * the numbers, a one-entry dictionary for the series strings), min/max
- * statistics. Deterministic: the same rows give the same bytes.
+ * statistics. Deterministic: the same rows give the same bytes. Pages are
+ * compressed on the compression thread ({@link gzipPages}).
  *
  * Why not DuckDB's COPY: each COPY costs ~2 ms however few rows it holds, most
  * of a backfill's time at one file per day; this takes ~0.3 ms.
  * (hyparquet-writer and parquet-wasm were measured too: 1.2 and 6.5 ms a file.)
  */
-export function encodeCandleDay(series: Series, rows: CandleColumns): Uint8Array {
+export async function encodeCandleDay(series: Series, rows: CandleColumns): Promise<Uint8Array> {
   const n = rows.length;
   const numbers = [micros(rows.tsMs, n), ...VALUE_COLUMNS.map((name) => doubles(rows[name], n))];
   const meta = metaBody(rows.meta, n);
-  const compressed = numbers.map(compress);
   // An all-null meta column is a few bytes, not worth a compressor.
-  const metaCompressed = meta.nullCount < n ? compress(meta.body) : undefined;
+  const metaCodec = meta.nullCount < n ? GZIP : UNCOMPRESSED;
+  const lengths = numbers.map((body) => body.length);
+  const metaLength = meta.body.length;
+  const compressed = await gzipPages(metaCodec === GZIP ? [...numbers, meta.body] : numbers);
   const file = new FileBuilder(n);
-  file.plain('ts_event', INT64, numbers[0]!, compressed[0]!, 0, int64Stats(rows.tsMs, n));
+  file.plain('ts_event', INT64, lengths[0]!, compressed[0]!, GZIP, 0, int64Stats(rows.tsMs, n));
   file.constant('source', series.source);
   file.constant('subject', series.subject);
   file.constant('kind', series.kind);
   file.constant('granularity', series.granularity ?? '');
   VALUE_COLUMNS.forEach((name, k) => {
-    file.plain(name, DOUBLE, numbers[k + 1]!, compressed[k + 1]!, 0, doubleStats(rows[name], n));
+    const stats = doubleStats(rows[name], n);
+    file.plain(name, DOUBLE, lengths[k + 1]!, compressed[k + 1]!, GZIP, 0, stats);
   });
-  file.plain('meta', BYTE_ARRAY, meta.body, metaCompressed, meta.nullCount, {
+  const metaStored = metaCodec === GZIP ? compressed[numbers.length]! : meta.body;
+  file.plain('meta', BYTE_ARRAY, metaLength, metaStored, metaCodec, meta.nullCount, {
     min: undefined,
     max: undefined,
   });
@@ -93,21 +90,22 @@ class FileBuilder {
 
   constructor(private readonly rows: number) {}
 
-  // One PLAIN data page; `compressed` (GZIP) or stored as is.
+  // One PLAIN data page of `length` bytes, `stored` as `codec` made them.
   plain(
     name: string,
     type: Physical,
-    body: Uint8Array,
-    compressed: Uint8Array | undefined,
+    length: number,
+    stored: Uint8Array,
+    codec: number,
     nullCount: number,
     stats: Stats,
   ): void {
     const start = this.#offset;
-    const data = this.#add(dataPage(body, compressed, this.rows, PLAIN));
+    const data = this.#add(dataPage(length, stored, this.rows, PLAIN));
     this.#chunks.push({
       name,
       type,
-      codec: compressed === undefined ? UNCOMPRESSED : GZIP,
+      codec,
       encodings: name === 'meta' ? [PLAIN, RLE] : [PLAIN],
       offset: start,
       dataPageOffset: start,
@@ -123,15 +121,16 @@ class FileBuilder {
   constant(name: string, value: string): void {
     const start = this.#offset;
     const bytes = encoder.encode(value);
+    const entries = plainStrings([bytes]);
     const dictionary = this.#add(
-      page(DICTIONARY_PAGE, plainStrings([bytes]), undefined, (w) =>
+      page(DICTIONARY_PAGE, entries.length, entries, (w) =>
         w.struct(7, (d) => d.i32(1, 1).i32(2, PLAIN)),
       ),
     );
     const dataPageOffset = this.#offset;
     // Bit width 1, then one RLE run of index 0.
     const indices = concat([new Uint8Array([1]), rleRun(0, this.rows)]);
-    const data = this.#add(dataPage(indices, undefined, this.rows, RLE_DICTIONARY));
+    const data = this.#add(dataPage(indices.length, indices, this.rows, RLE_DICTIONARY));
     this.#chunks.push({
       name,
       type: BYTE_ARRAY,
@@ -173,27 +172,22 @@ interface EncodedPage {
   readonly uncompressedSize: number;
 }
 
-// A page: its header (type, sizes, then the type's own header), then its body.
+// A page: its header (type, sizes, then the type's own header), then its
+// body as stored, `length` bytes before compression.
 function page(
   type: number,
-  body: Uint8Array,
-  compressed: Uint8Array | undefined,
+  length: number,
+  stored: Uint8Array,
   header: (w: CompactWriter) => void,
 ): EncodedPage {
-  const stored = compressed ?? body;
-  const w = new CompactWriter().i32(1, type).i32(2, body.length).i32(3, stored.length);
+  const w = new CompactWriter().i32(1, type).i32(2, length).i32(3, stored.length);
   header(w);
   const head = w.end().bytes();
-  return { bytes: concat([head, stored]), uncompressedSize: head.length + body.length };
+  return { bytes: concat([head, stored]), uncompressedSize: head.length + length };
 }
 
-function dataPage(
-  body: Uint8Array,
-  compressed: Uint8Array | undefined,
-  n: number,
-  encoding: number,
-): EncodedPage {
-  return page(DATA_PAGE, body, compressed, (w) =>
+function dataPage(length: number, stored: Uint8Array, n: number, encoding: number): EncodedPage {
+  return page(DATA_PAGE, length, stored, (w) =>
     w.struct(5, (d) => d.i32(1, n).i32(2, encoding).i32(3, RLE).i32(4, RLE)),
   );
 }
@@ -261,8 +255,9 @@ function micros(tsMs: Float64Array, n: number): Uint8Array {
   return out;
 }
 
+// A buffer of its own: it moves to the compression thread.
 function doubles(values: Float64Array, n: number): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, n * 8);
+  if (LITTLE_ENDIAN) return new Uint8Array(values.slice(0, n).buffer);
   const out = new Uint8Array(n * 8);
   const view = new DataView(out.buffer);
   for (let i = 0; i < n; i++) view.setFloat64(i * 8, values[i]!, true);

@@ -368,7 +368,8 @@ export class EmbeddedStore implements Store {
         const temp = tempPathFor(final);
         written.push({ temp, final });
         try {
-          await writeFile(temp, encodeCandleDay(series, rows), { flag: 'wx', flush: this.#fsync });
+          const bytes = await encodeCandleDay(series, rows);
+          await writeFile(temp, bytes, { flag: 'wx', flush: this.#fsync });
         } catch (cause) {
           throw new StorageError(`cannot write ${final}`, { cause });
         }
