@@ -2,6 +2,7 @@
  * One backfill in a fresh process, so its time and peak memory are its own.
  * Input: a JSON argument; output: one JSON line on stdout.
  */
+import { tuneRuntime } from '../src/cli/runtime.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
 import { HistoryProvider } from '../src/provider/history-provider.js';
@@ -16,6 +17,8 @@ export interface BackfillJob {
   endMs: number;
 }
 
+// The same runtime as `gapless backfill`.
+tuneRuntime();
 const job = JSON.parse(process.argv[2] ?? '{}') as BackfillJob;
 const config = parseConfig({ data_dir: job.dataDir, feeds: [job.feed] });
 const feed = config.feeds[0]!;

@@ -10,6 +10,9 @@ import { registerSimCommand } from './commands/sim.js';
 import { registerSymbolsCommand } from './commands/symbols.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
+import { tuneRuntime } from './runtime.js';
+
+tuneRuntime();
 
 const program = new Command('gapless')
   .description('market history without holes: backfill, check, store and serve candles and trades')

@@ -1,4 +1,5 @@
-import type { CandleColumns } from './rows.js';
+import type { CandleColumns, CandleFrame } from './rows.js';
+import type { Series } from './series.js';
 
 const VALUES = ['tsMs', 'open', 'high', 'low', 'close', 'volume'] as const;
 
@@ -7,7 +8,7 @@ export type MutableCandleColumns = {
   -readonly [K in keyof CandleColumns]: K extends 'meta' ? (string | null)[] : CandleColumns[K];
 };
 
-/** Zeroed columns for `length` candles, `meta` all null. */
+/** Zeroed columns for `length` candles, with no `meta`. */
 export function allocateCandleColumns(length: number): MutableCandleColumns {
   return {
     length,
@@ -17,8 +18,32 @@ export function allocateCandleColumns(length: number): MutableCandleColumns {
     low: new Float64Array(length),
     close: new Float64Array(length),
     volume: new Float64Array(length),
+    meta: [],
+  };
+}
+
+/** A candle frame of `length` zeroed rows, `meta` all null, to be filled in. */
+export function allocateCandleFrame(series: Series, length: number): CandleFrame {
+  return {
+    series,
+    kind: 'candle',
+    ...allocateCandleColumns(length),
     meta: new Array<string | null>(length).fill(null),
   };
+}
+
+/**
+ * Sets the meta of candle `i`, padding with nulls so the array stays dense;
+ * a null past the end is left out, as it is null already.
+ */
+export function setMeta(
+  meta: (string | null)[],
+  i: number,
+  value: string | null | undefined,
+): void {
+  if (value == null && i >= meta.length) return;
+  while (meta.length < i) meta.push(null);
+  meta[i] = value ?? null;
 }
 
 /**
@@ -66,7 +91,7 @@ export class CandleColumnsBuilder {
     c.low[i] = low;
     c.close[i] = close;
     c.volume[i] = volume;
-    c.meta[i] = meta;
+    setMeta(c.meta, i, meta);
   }
 
   /** Appends every candle of `from`. */
@@ -74,7 +99,8 @@ export class CandleColumnsBuilder {
     this.#reserve(this.#length + from.length);
     const c = this.#columns;
     for (const name of VALUES) c[name].set(from[name].subarray(0, from.length), this.#length);
-    for (let i = 0; i < from.length; i++) c.meta[this.#length + i] = from.meta[i] ?? null;
+    const metas = Math.min(from.length, from.meta.length);
+    for (let i = 0; i < metas; i++) setMeta(c.meta, this.#length + i, from.meta[i]);
     this.#length += from.length;
   }
 
@@ -86,8 +112,8 @@ export class CandleColumnsBuilder {
       head[name].set(c[name].subarray(0, count));
       c[name].copyWithin(0, count, this.#length);
     }
-    for (let i = 0; i < count; i++) head.meta[i] = c.meta[i]!;
-    c.meta.copyWithin(0, count, this.#length);
+    head.meta = c.meta.slice(0, count);
+    c.meta.splice(0, count);
     this.#length -= count;
     return head;
   }
@@ -97,7 +123,7 @@ export class CandleColumnsBuilder {
     if (size <= old.length) return;
     const grown = allocateCandleColumns(Math.max(size, old.length * 2));
     for (const name of VALUES) grown[name].set(old[name].subarray(0, this.#length));
-    for (let i = 0; i < this.#length; i++) grown.meta[i] = old.meta[i]!;
+    grown.meta = old.meta;
     this.#columns = grown;
   }
 }

@@ -50,6 +50,10 @@ export interface CandleColumns {
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
+  /**
+   * Vendor extras per candle, as JSON strings. Candles past the end of this
+   * array have none, so an empty array means no candle has any.
+   */
   readonly meta: readonly (string | null)[];
 }
 

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { StorageError } from '../core/errors.js';
-import { acquireDuckDB, ConnectionPool, type DuckDBLease, sqlPathList } from '../storage/duckdb.js';
+import { acquireDuckDB, ConnectionPool, type DuckDBLease } from '../storage/duckdb.js';
 import { isNotFound } from '../storage/parquet-layout.js';
+import { sqlPathList } from '../storage/parquet-schema.js';
 
 /** A day file with its row count, as the manifest lists it. */
 export interface IndexedFile {

@@ -1,4 +1,4 @@
-import { allocateCandleColumns } from '../core/candle-columns.js';
+import { allocateCandleColumns, setMeta } from '../core/candle-columns.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Range } from '../core/range-math.js';
 import type { Candle, CandleColumns } from '../core/rows.js';
@@ -17,7 +17,7 @@ export function candleColumns(batch: RowBatch<Candle>): CandleColumns {
     out.low[k] = row.low;
     out.close[k] = row.close;
     out.volume[k] = row.volume;
-    out.meta[k] = row.meta ?? null;
+    setMeta(out.meta, k, row.meta);
   }
   return out;
 }
@@ -49,9 +49,10 @@ export function sliceCandleColumns(
 export function checkedCandleColumns(columns: CandleColumns, range: Range): CandleColumns {
   const n = columns.length;
   if (!Number.isInteger(n) || n < 0) bad(`length must be a whole number, got ${String(n)}`);
-  for (const name of [...VALUES, 'meta'] as const) {
+  for (const name of VALUES) {
     if ((columns[name]?.length ?? -1) < n) bad(`column ${name} holds fewer than ${n} values`);
   }
+  if (!Array.isArray(columns.meta)) bad('column meta must be an array');
   let sorted = true;
   for (let i = 0; i < n; i++) {
     const ts = columns.tsMs[i]!;
@@ -69,7 +70,7 @@ export function checkedCandleColumns(columns: CandleColumns, range: Range): Cand
   const out = allocateCandleColumns(order.length);
   order.forEach((i, k) => {
     for (const name of VALUES) out[name][k] = columns[name][i]!;
-    out.meta[k] = columns.meta[i] ?? null;
+    setMeta(out.meta, k, columns.meta[i]);
   });
   return out;
 }
@@ -95,7 +96,7 @@ export function mergeCandleColumns(fresh: CandleColumns, old: CandleColumns): Ca
     const at = fromOld ? j++ : i++;
     if (!fromOld && j < old.length && old.tsMs[j] === fresh.tsMs[at]) j++;
     for (const name of VALUES) out[name][k] = source[name][at]!;
-    out.meta[k] = source.meta[at] ?? null;
+    setMeta(out.meta, k, source.meta[at]);
   }
   return out;
 }

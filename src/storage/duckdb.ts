@@ -101,13 +101,3 @@ export class ConnectionPool {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 }
-
-/** Quotes a value as a SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** A SQL list literal of file paths, for `read_parquet([...])`. */
-export function sqlPathList(paths: readonly string[]): string {
-  return `[${paths.map(sqlString).join(', ')}]`;
-}

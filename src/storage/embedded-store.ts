@@ -27,8 +27,7 @@ import {
 } from './candle-columns.js';
 import { encodeCandleDay } from './candle-parquet.js';
 import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
-import { acquireDuckDB, ConnectionPool, type DuckDBLease } from './duckdb.js';
-import { emptyFrame, frameFromResult } from './frame-reader.js';
+import type { ConnectionPool, DuckDBLease } from './duckdb.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import {
   type DayFile,
@@ -46,7 +45,6 @@ import {
   stagedTradesSql,
 } from './parquet-schema.js';
 import { candleBatch, type DaySlice, daySlices, type RowBatch, tradeBatch } from './row-batch.js';
-import { loadTradeStageTable, stageTableName } from './stage-table.js';
 import type { Store, WriteResult } from './store.js';
 
 /** Options of {@link openEmbeddedStore}. */
@@ -99,13 +97,7 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
     throw new StorageError(`cannot create data dir ${root}`, { cause });
   }
   await removeStaleTempFiles(root);
-  let lease: DuckDBLease;
-  try {
-    lease = await acquireDuckDB();
-  } catch (cause) {
-    throw new StorageError('cannot start DuckDB', { cause });
-  }
-  return new EmbeddedStore(root, lease, options.fsync ?? true);
+  return new EmbeddedStore(root, options.fsync ?? true);
 }
 
 // A temp file written for a day, and the day file it will replace.
@@ -125,18 +117,17 @@ type DayProducer = (
 export class EmbeddedStore implements Store {
   /** Absolute root of the Parquet tree. */
   readonly dataDir: string;
-  readonly #lease: DuckDBLease;
-  readonly #pool: ConnectionPool;
+  // DuckDB's native engine costs ~50 MB of memory and only reads, merges and
+  // trade writes need it: it starts on first use, not for a candle backfill.
+  #engine: Promise<{ lease: DuckDBLease; pool: ConnectionPool }> | undefined;
   readonly #fsync: boolean;
   readonly #mutex = new KeyedMutex();
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
 
   /** Use {@link openEmbeddedStore}. */
-  constructor(dataDir: string, lease: DuckDBLease, fsync: boolean) {
+  constructor(dataDir: string, fsync: boolean) {
     this.dataDir = dataDir;
-    this.#lease = lease;
-    this.#pool = new ConnectionPool(lease.instance, POOL_SIZE);
     this.#fsync = fsync;
   }
 
@@ -176,8 +167,10 @@ export class EmbeddedStore implements Store {
       const s = parseSeries(series);
       const r = makeRange(range?.startMs, range?.endMs, 'read range');
       const paths = await this.#pathsFor(s, r);
+      const { emptyFrame, frameFromResult } = await import('./frame-reader.js');
       if (paths.length === 0) return emptyFrame(s);
-      const result = await this.#pool
+      const pool = await this.#pool();
+      const result = await pool
         .use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs)))
         .catch((cause: unknown) => {
           throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
@@ -208,7 +201,8 @@ export class EmbeddedStore implements Store {
           ? emptyExportSql(s.kind, temp)
           : exportSql(s.kind, paths, r.startMs, r.endMs, temp);
       try {
-        await this.#pool.use((c) => c.run(sql));
+        const pool = await this.#pool();
+        await pool.use((c) => c.run(sql));
         await rename(temp, final);
       } catch (cause) {
         await removeQuietly(temp);
@@ -261,8 +255,9 @@ export class EmbeddedStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#pending]);
-    this.#pool.close();
-    this.#lease.release();
+    const engine = await this.#engine?.catch(() => undefined);
+    engine?.pool.close();
+    engine?.lease.release();
   }
 
   // Day files that can hold rows of the range.
@@ -274,6 +269,19 @@ export class EmbeddedStore implements Store {
         return dayMs >= firstDayMs && dayMs < range.endMs;
       })
       .map((f) => f.path);
+  }
+
+  #pool(): Promise<ConnectionPool> {
+    this.#engine ??= import('./duckdb.js').then(async ({ acquireDuckDB, ConnectionPool }) => {
+      try {
+        const lease = await acquireDuckDB();
+        return { lease, pool: new ConnectionPool(lease.instance, POOL_SIZE) };
+      } catch (cause) {
+        this.#engine = undefined;
+        throw new StorageError('cannot start DuckDB', { cause });
+      }
+    });
+    return this.#engine.then((engine) => engine.pool);
   }
 
   #track<T>(fn: () => Promise<T>): Promise<T> {
@@ -358,7 +366,11 @@ export class EmbeddedStore implements Store {
         const final = path.join(dir, name);
         let rows = sliceCandleColumns(columns, day.from, day.to);
         if (existing.has(name)) {
-          const old = await this.#pool
+          const [{ frameFromResult }, pool] = await Promise.all([
+            import('./frame-reader.js'),
+            this.#pool(),
+          ]);
+          const old = await pool
             .use((c) => c.run(readSql('candle', [final], day.startMs, day.startMs + DAY_MS)))
             .catch((cause: unknown) => {
               throw new StorageError(`cannot read ${final} to merge into it`, { cause });
@@ -388,13 +400,17 @@ export class EmbeddedStore implements Store {
     existing: ReadonlySet<string>,
     written: TempFile[],
   ): Promise<void> {
+    const [{ loadTradeStageTable, stageTableName }, pool] = await Promise.all([
+      import('./stage-table.js'),
+      this.#pool(),
+    ]);
     const table = stageTableName();
     try {
-      await this.#pool.use((c) => loadTradeStageTable(c, table, batch));
+      await pool.use((c) => loadTradeStageTable(c, table, batch));
       let next = 0;
       let failed = false;
       const worker = () =>
-        this.#pool.use(async (c) => {
+        pool.use(async (c) => {
           for (let d = next++; d < batch.days.length && !failed; d = next++) {
             const day = batch.days[d]!;
             const name = `${day.day}.parquet`;
@@ -428,7 +444,7 @@ export class EmbeddedStore implements Store {
         );
       }
     } finally {
-      await this.#pool.use((c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
+      await pool.use((c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
     }
   }
 }

@@ -3,14 +3,15 @@ import {
   type DuckDBMaterializedResult,
   DuckDBVarCharVector,
 } from '@duckdb/node-api';
+import { allocateCandleFrame } from '../core/candle-columns.js';
 import { StorageError } from '../core/errors.js';
-import type { CandleFrame, Frame, TradeFrame } from '../core/rows.js';
+import type { Frame, TradeFrame } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 
 /** A frame with no rows. */
 export function emptyFrame(series: Series): Frame {
   return series.kind === 'candle'
-    ? candleFrame(series, 0)
+    ? allocateCandleFrame(series, 0)
     : {
         series,
         kind: 'trade',
@@ -24,21 +25,6 @@ export function emptyFrame(series: Series): Frame {
       };
 }
 
-function candleFrame(series: Series, length: number): CandleFrame {
-  return {
-    series,
-    kind: 'candle',
-    length,
-    tsMs: new Float64Array(length),
-    open: new Float64Array(length),
-    high: new Float64Array(length),
-    low: new Float64Array(length),
-    close: new Float64Array(length),
-    volume: new Float64Array(length),
-    meta: new Array<string | null>(length).fill(null),
-  };
-}
-
 /**
  * Builds a frame straight from the chunks of a `readSql` result: column by
  * column into typed arrays, never one object per row.
@@ -46,7 +32,7 @@ function candleFrame(series: Series, length: number): CandleFrame {
 export function frameFromResult(series: Series, result: DuckDBMaterializedResult): Frame {
   const length = result.rowCount;
   if (series.kind === 'candle') {
-    const frame = candleFrame(series, length);
+    const frame = allocateCandleFrame(series, length);
     const targets = [frame.tsMs, frame.open, frame.high, frame.low, frame.close, frame.volume];
     forEachChunk(result, (chunk, offset) => {
       for (const [column, out] of targets.entries()) {

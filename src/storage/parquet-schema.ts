@@ -1,5 +1,4 @@
 import type { Kind, Series } from '../core/series.js';
-import { sqlPathList, sqlString } from './duckdb.js';
 
 /** Columns of a candle day file, in file order. */
 export const CANDLE_COLUMNS = [
@@ -129,4 +128,14 @@ const MAX_MS = 8_640_000_000_000_000;
 
 function micros(ms: number): string {
   return String(BigInt(Math.max(-MAX_MS, Math.min(MAX_MS, ms))) * 1000n);
+}
+
+/** Quotes a value as a SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A SQL list literal of file paths, for `read_parquet([...])`. */
+export function sqlPathList(paths: readonly string[]): string {
+  return `[${paths.map(sqlString).join(', ')}]`;
 }

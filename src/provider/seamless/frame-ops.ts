@@ -1,3 +1,4 @@
+import { allocateCandleFrame } from '../../core/candle-columns.js';
 import type { Range } from '../../core/range-math.js';
 import {
   type Candle,
@@ -15,7 +16,7 @@ export function frameFromRows(series: Series, rows: readonly Row[]): Frame {
   const sorted = sortUnique(rows);
   const n = sorted.length;
   if (series.kind === 'candle') {
-    const f = candleColumns(series, n);
+    const f = allocateCandleFrame(series, n);
     (sorted as Candle[]).forEach((c, i) => {
       f.tsMs[i] = c.tsMs;
       f.open[i] = c.open;
@@ -38,21 +39,6 @@ export function frameFromRows(series: Series, rows: readonly Row[]): Frame {
     amount: Float64Array.from(trades, (t) => t.amount),
     side: trades.map((t) => t.side),
     meta: trades.map((t) => t.meta ?? null),
-  };
-}
-
-function candleColumns(series: Series, n: number): CandleFrame {
-  return {
-    series,
-    kind: 'candle',
-    length: n,
-    tsMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-    meta: new Array<string | null>(n).fill(null),
   };
 }
 
@@ -135,7 +121,7 @@ export function concatFrames(series: Series, pieces: readonly Frame[]): Frame {
 function gather(series: Series, keep: readonly [Frame, number][]): Frame {
   const n = keep.length;
   if (series.kind === 'candle') {
-    const out = candleColumns(series, n);
+    const out = allocateCandleFrame(series, n);
     keep.forEach(([f, i], j) => {
       const c = f as CandleFrame;
       out.tsMs[j] = c.tsMs[i]!;
