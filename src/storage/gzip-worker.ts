@@ -2,17 +2,18 @@ import { Worker } from 'node:worker_threads';
 import { StorageError } from '../core/errors.js';
 
 // The worker's whole program: gzip each page it is sent. Fresh copies go back,
-// so no transferred buffer is ever one of zlib's pooled ones.
+// so no transferred buffer is ever one of zlib's pooled ones. Dynamic imports
+// work whether the parent's flags make eval'd code CommonJS or a module.
 const PROGRAM = `
-const { parentPort } = require('node:worker_threads');
-const { gzipSync } = require('node:zlib');
-parentPort.on('message', ({ id, pages, level }) => {
-  try {
-    const out = pages.map((page) => new Uint8Array(gzipSync(page, { level })));
-    parentPort.postMessage({ id, out }, out.map((o) => o.buffer));
-  } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message || error) });
-  }
+Promise.all([import('node:worker_threads'), import('node:zlib')]).then(([{ parentPort }, { gzipSync }]) => {
+  parentPort.on('message', ({ id, pages, level }) => {
+    try {
+      const out = pages.map((page) => new Uint8Array(gzipSync(page, { level })));
+      parentPort.postMessage({ id, out }, out.map((o) => o.buffer));
+    } catch (error) {
+      parentPort.postMessage({ id, error: String((error && error.message) || error) });
+    }
+  });
 });
 `;
 
@@ -39,6 +40,7 @@ function failAll(error: Error): void {
 function start(): Worker {
   const w = new Worker(PROGRAM, {
     eval: true,
+    execArgv: [],
     resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
   });
   w.on('message', (reply: Reply) => {
