@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parseSeries } from '../src/core/series.js';
 import { HistoryProvider } from '../src/provider/history-provider.js';
 import { openEmbeddedStore } from '../src/storage/embedded-store.js';
-import { backfillInChild } from './child.js';
+import { type BackfillReport, backfillInChild } from './child.js';
 import { startSimProcess } from './sim-process.js';
 
 const YEAR_START = Date.UTC(2023, 0, 1);
@@ -35,7 +35,9 @@ async function barePageLoop(url: string): Promise<number> {
       const res = await fetch(
         `${url}/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=${t}&limit=${PAGE}`,
       );
-      rows += (JSON.parse(await res.text()) as unknown[]).length;
+      // Counted after the await: `rows +=` would read `rows` before it.
+      const page = JSON.parse(await res.text()) as unknown[];
+      rows += page.length;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -63,22 +65,31 @@ export async function runCpuBound(dir: string) {
   const sim = await startSimProcess([]);
   try {
     await barePageLoop(sim.url); // warm the server up
-    const bare = await barePageLoop(sim.url);
-    const oneYear = await backfillInChild({
-      dataDir: join(dir, 'one'),
-      startMs: YEAR_START,
-      endMs: YEAR_END,
-      feed: feed(sim.url),
-    });
-    const bare2 = await barePageLoop(sim.url);
-    const bareSeconds = Math.min(bare, bare2);
+    // Bare loops and backfills alternate, and the best of each is kept: one
+    // slow moment of a shared machine then lands on neither side alone.
+    const bareRuns: number[] = [];
+    const oneYearRuns: BackfillReport[] = [];
+    for (let round = 0; round < 2; round++) {
+      bareRuns.push(await barePageLoop(sim.url));
+      oneYearRuns.push(
+        await backfillInChild({
+          dataDir: join(dir, `one-${round}`),
+          startMs: YEAR_START,
+          endMs: YEAR_END,
+          feed: feed(sim.url),
+        }),
+      );
+    }
+    const bareSeconds = Math.min(...bareRuns);
+    const oneYear = oneYearRuns.reduce((best, run) => (run.seconds < best.seconds ? run : best));
+    const oneYearMaxRssMb = Math.max(...oneYearRuns.map((run) => run.maxRssMb));
     const fiveYear = await backfillInChild({
       dataDir: join(dir, 'five'),
       startMs: FIVE_YEAR_START,
       endMs: YEAR_END,
       feed: feed(sim.url),
     });
-    const read = await readBench(join(dir, 'one'));
+    const read = await readBench(join(dir, 'one-0'));
     return {
       cpu: {
         rows: oneYear.rows,
@@ -88,9 +99,9 @@ export async function runCpuBound(dir: string) {
       },
       read,
       rss: {
-        one_year_mb: Math.round(oneYear.maxRssMb),
+        one_year_mb: Math.round(oneYearMaxRssMb),
         five_year_mb: Math.round(fiveYear.maxRssMb),
-        growth_ratio: fiveYear.maxRssMb / oneYear.maxRssMb,
+        growth_ratio: fiveYear.maxRssMb / oneYearMaxRssMb,
       },
     };
   } finally {

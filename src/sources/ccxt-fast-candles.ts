@@ -9,7 +9,7 @@ type ParseOHLCVs = Exchange['parseOHLCVs'];
 type Mapping = 'identity' | 'own';
 
 /**
- * Makes an exchange instance used only for candles parse candle pages in one
+ * Makes an exchange instance that serves only candles parse candle pages in one
  * pass: bodies that are arrays of numeric arrays (Binance, Bitfinex, Coinbase,
  * MEXC, ... candles) are read by {@link parseNumericTable} instead of
  * `JSON.parse`, and once the exchange's own `parseOHLCV` has been seen to give
