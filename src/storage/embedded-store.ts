@@ -71,8 +71,9 @@ const GLOB_CHARS = /[*?[\]{}]/;
 
 /**
  * Opens the embedded store: one Parquet file per series and UTC day under
- * `dataDir`, DuckDB as the engine, coverage in `_coverage.json` per series.
- * Removes temp files left by crashed writers.
+ * `dataDir`, coverage in `_coverage.json` per series; DuckDB reads the files
+ * and writes trade days, candle days are encoded in-process. Removes temp
+ * files left by crashed writers.
  * @example
  * const store = await openEmbeddedStore({ dataDir: './data' });
  * await store.write(series, { startMs, endMs }, candles);
@@ -113,7 +114,7 @@ type DayProducer = (
   written: TempFile[],
 ) => Promise<void>;
 
-/** The embedded {@link Store}: DuckDB over Hive-style Parquet day files. */
+/** The embedded {@link Store}: Hive-style Parquet day files, read through DuckDB. */
 export class EmbeddedStore implements Store {
   /** Absolute root of the Parquet tree. */
   readonly dataDir: string;
