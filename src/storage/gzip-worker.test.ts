@@ -19,6 +19,15 @@ describe('gzipPages', () => {
     expect(inputs[0]![0]!.byteLength).toBe(0);
   });
 
+  it('refuses pages that share a buffer, and serves the next call', async () => {
+    const shared = new Uint8Array(64);
+    await expect(gzipPages([shared.subarray(0, 32), shared.subarray(32)])).rejects.toThrow(
+      /compression thread/,
+    );
+    const [z] = await gzipPages([new Uint8Array(10).fill(3)]);
+    expect(Array.from(gunzipSync(z!))).toEqual(Array(10).fill(3));
+  });
+
   it('works in a process whose flags make evaluated code a module', () => {
     const url = new URL('./gzip-worker.ts', import.meta.url).href;
     // Built output when the suite runs from dist; the source compiles on the fly under vitest.

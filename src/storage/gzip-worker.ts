@@ -65,8 +65,8 @@ function start(): Worker {
 /**
  * GZIP-compresses pages on a thread of their own, so that deflating a
  * backfill's day files (a fifth of its CPU time) runs beside the event loop
- * rather than on it. The pages' buffers are moved to that thread: the
- * caller must not use them afterwards. One thread serves the process; it is
+ * rather than on it. The pages' buffers are moved to that thread: each page
+ * needs a buffer of its own, and the caller must not use them afterwards. One thread serves the process; it is
  * started on first use and keeps the process alive only while it has work.
  * @example
  * const [compressed] = await gzipPages([page]);
@@ -78,9 +78,16 @@ export function gzipPages(pages: readonly Uint8Array[], level = 1): Promise<Uint
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     if (pending.size === 1) w.ref();
-    w.postMessage(
-      { id, pages, level },
-      pages.map((page) => page.buffer as ArrayBuffer),
-    );
+    try {
+      w.postMessage(
+        { id, pages, level },
+        pages.map((page) => page.buffer as ArrayBuffer),
+      );
+    } catch (cause) {
+      // E.g. two pages sharing one buffer, which cannot be moved twice.
+      pending.delete(id);
+      if (pending.size === 0) w.unref();
+      reject(new StorageError('cannot hand pages to the compression thread', { cause }));
+    }
   });
 }
