@@ -19,8 +19,8 @@ const GZIP = 2;
 const DATA_PAGE = 0;
 const DICTIONARY_PAGE = 2;
 
-const MAGIC = new TextEncoder().encode('PAR1');
 const encoder = new TextEncoder();
+const MAGIC = encoder.encode('PAR1');
 // Doubles are copied as their memory; Parquet is little endian, like every platform Node ships for but s390x.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -44,7 +44,7 @@ interface ColumnChunk {
 const VALUE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /**
- * Encodes one candle day file: the schema of the day files DuckDB writes
+ * Encodes one candle day file in the day files' schema, as DuckDB reads it
  * (`ts_event` TIMESTAMP WITH TIME ZONE in µs, the series strings, five
  * DOUBLEs, nullable `meta`), one row group, one page per column (GZIP for
  * the numbers, a one-entry dictionary for the series strings), min/max
