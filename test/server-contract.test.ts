@@ -7,6 +7,7 @@ import { SimMarket } from '../src/sim/market.js';
 import { postgresAvailable } from './helpers/postgres.js';
 import {
   API_KEY,
+  DAY_JOB,
   getJson,
   MODES,
   postJson,
@@ -46,11 +47,7 @@ for (const mode of MODES) {
         startTestServer(mode, { worker: false }),
       ]);
       const created = await postJson(`${live.url}/reports/backfill`, {
-        source: 'sim',
-        subject: 'BTC/USDT',
-        kind: 'candle',
-        granularity: '1m',
-        start: '2024-01-01',
+        ...DAY_JOB,
         end: '2024-01-03',
       });
       expect(created.status).toBe(201);
@@ -118,14 +115,7 @@ for (const mode of MODES) {
     });
 
     it('POST /reports/backfill answers 201 with the view and Location, then 409 with the running id', async () => {
-      const job = {
-        source: 'sim',
-        subject: 'ETH/USDT',
-        kind: 'candle',
-        granularity: '1h',
-        start: '2024-01-01',
-        end: '2024-01-02',
-      };
+      const job = { ...DAY_JOB, subject: 'ETH/USDT', granularity: '1h' };
       const first = await postJson(`${idle.url}/reports/backfill`, job);
       expect(first.status).toBe(201);
       const view = first.body as Json;
@@ -162,14 +152,7 @@ for (const mode of MODES) {
     });
 
     it('POST /reports/backfill refuses unknown feeds, subjects and bad ranges with named errors', async () => {
-      const base = {
-        source: 'sim',
-        subject: 'BTC/USDT',
-        kind: 'candle',
-        granularity: '1m',
-        start: '2024-01-01',
-        end: '2024-01-02',
-      };
+      const base = DAY_JOB;
       const cases: [Json, number, string][] = [
         [{ ...base, source: 'nope' }, 404, 'UNKNOWN_FEED'],
         [{ ...base, subject: 'DOGE/USDT' }, 404, 'UNKNOWN_SUBJECT'],
@@ -196,12 +179,9 @@ for (const mode of MODES) {
 
     it('GET /reports/backfill/jobs filters, pages and sorts newest first', async () => {
       const second = await postJson(`${live.url}/reports/backfill`, {
-        source: 'sim',
+        ...DAY_JOB,
         subject: 'ETH/USDT',
-        kind: 'candle',
         granularity: '1h',
-        start: '2024-01-01',
-        end: '2024-01-02',
       });
       expect(second.status).toBe(201);
       const secondId = (second.body as Json).id as string;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from './helpers/postgres.js';
 import {
   API_KEY,
+  DAY_JOB,
   MODES,
   postJson,
   startTestServer,
@@ -120,14 +121,7 @@ function hostileRequests(): Hostile[] {
   }
 
   // Bad JSON and bad shapes for job submission.
-  const valid = {
-    source: 'sim',
-    subject: 'ETH/USDT',
-    kind: 'candle',
-    granularity: '1m',
-    start: '2024-01-01',
-    end: '2024-01-02',
-  };
+  const valid = { ...DAY_JOB, subject: 'ETH/USDT' };
   const rawBodies = [
     '',
     '{',
@@ -404,14 +398,7 @@ for (const mode of MODES) {
 
     beforeAll(async () => {
       server = await startTestServer(mode);
-      const created = await postJson(`${server.url}/reports/backfill`, {
-        source: 'sim',
-        subject: 'BTC/USDT',
-        kind: 'candle',
-        granularity: '1m',
-        start: '2024-01-01',
-        end: '2024-01-02',
-      });
+      const created = await postJson(`${server.url}/reports/backfill`, DAY_JOB);
       expect(created.status).toBe(201);
       await waitForJob(server.url, (created.body as { id: string }).id);
     });

@@ -57,6 +57,21 @@ export interface CandleColumns {
   readonly meta: readonly (string | null)[];
 }
 
+/** Candle `i` of `columns` as an object; `meta` only when it has one. */
+export function candleAt(columns: CandleColumns, i: number): Candle {
+  const candle: Candle = {
+    tsMs: columns.tsMs[i]!,
+    open: columns.open[i]!,
+    high: columns.high[i]!,
+    low: columns.low[i]!,
+    close: columns.close[i]!,
+    volume: columns.volume[i]!,
+  };
+  const meta = columns.meta[i];
+  if (meta != null) candle.meta = meta;
+  return candle;
+}
+
 /**
  * A page of candles held as columns; its `rows` are made on first use, so a
  * consumer that takes the columns never builds an object per candle.
@@ -68,15 +83,7 @@ export function columnarPage(startMs: number, endMs: number, columns: CandleColu
     endMs,
     columns,
     get rows() {
-      rows ??= Array.from({ length: columns.length }, (_, i) => ({
-        tsMs: columns.tsMs[i]!,
-        open: columns.open[i]!,
-        high: columns.high[i]!,
-        low: columns.low[i]!,
-        close: columns.close[i]!,
-        volume: columns.volume[i]!,
-        ...(columns.meta[i] == null ? {} : { meta: columns.meta[i] }),
-      }));
+      rows ??= Array.from({ length: columns.length }, (_, i) => candleAt(columns, i));
       return rows;
     },
   };
@@ -109,15 +116,7 @@ export type Frame = CandleFrame | TradeFrame;
 export function* frameRows(frame: Frame): Generator<Row> {
   for (let i = 0; i < frame.length; i++) {
     if (frame.kind === 'candle') {
-      yield {
-        tsMs: frame.tsMs[i]!,
-        open: frame.open[i]!,
-        high: frame.high[i]!,
-        low: frame.low[i]!,
-        close: frame.close[i]!,
-        volume: frame.volume[i]!,
-        meta: frame.meta[i] ?? null,
-      };
+      yield { ...candleAt(frame, i), meta: frame.meta[i] ?? null };
     } else {
       yield {
         tsMs: frame.tsMs[i]!,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Candle, CandleColumns } from '../core/rows.js';
+import { type Candle, type CandleColumns, candleAt as candleOf } from '../core/rows.js';
 import { DAY_MS } from '../core/time.js';
 import {
   candleColumns,
@@ -34,12 +34,7 @@ function rowsOf(cols: CandleColumns): Candle[] {
   // Meta may stop early: past its end means null.
   expect(cols.meta.length).toBeLessThanOrEqual(cols.length);
   return Array.from({ length: cols.length }, (_, i) => ({
-    tsMs: cols.tsMs[i]!,
-    open: cols.open[i]!,
-    high: cols.high[i]!,
-    low: cols.low[i]!,
-    close: cols.close[i]!,
-    volume: cols.volume[i]!,
+    ...candleOf(cols, i),
     meta: cols.meta[i] ?? null,
   }));
 }

@@ -15,6 +15,16 @@ export type Mode = (typeof MODES)[number];
 /** The admin key of test servers. */
 export const API_KEY = 'test-admin-key-0123456789';
 
+/** A backfill job body: one day of 1m BTC/USDT candles from the sim feed. */
+export const DAY_JOB = {
+  source: 'sim',
+  subject: 'BTC/USDT',
+  kind: 'candle',
+  granularity: '1m',
+  start: '2024-01-01',
+  end: '2024-01-02',
+} as const;
+
 /** A running test server over a temp data dir (and a fresh database in postgres mode). */
 export interface TestServer {
   readonly url: string;
