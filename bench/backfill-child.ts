@@ -5,7 +5,7 @@
 import { tuneRuntime } from '../src/cli/runtime.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
-import { HistoryProvider } from '../src/provider/history-provider.js';
+import { HistoryProvider } from '../src/seamless/history-provider.js';
 import { createFeedFetcher } from '../src/sources/feed-fetcher.js';
 import { openEmbeddedStore } from '../src/storage/embedded-store.js';
 

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseSeries } from '../src/core/series.js';
-import { HistoryProvider } from '../src/provider/history-provider.js';
+import { HistoryProvider } from '../src/seamless/history-provider.js';
 import { openEmbeddedStore } from '../src/storage/embedded-store.js';
 import { type BackfillReport, backfillInChild } from './child.js';
 import { startSimProcess } from './sim-process.js';

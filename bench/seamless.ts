@@ -8,8 +8,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSeries } from '../src/core/series.js';
-import { HistoryProvider } from '../src/provider/history-provider.js';
-import { SeamlessDataProvider } from '../src/provider/seamless/seamless-provider.js';
+import { HistoryProvider } from '../src/seamless/history-provider.js';
+import { SeamlessDataProvider } from '../src/seamless/seamless-provider.js';
 import { SimMarket } from '../src/sim/market.js';
 import { startSimServer } from '../src/sim/server.js';
 import { createCcxtFetcher } from '../src/sources/ccxt-fetcher.js';

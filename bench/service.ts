@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
-import { openService, type Service } from '../src/jobs/service.js';
-import { openFeedProviders } from '../src/provider/feed-providers.js';
+import { openService, type Service } from '../src/app/runtime.js';
+import { openFeedProviders } from '../src/app/feed-providers.js';
 import { startServer } from '../src/server/server.js';
 
 const run = promisify(execFile);

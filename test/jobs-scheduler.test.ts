@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load-config.js';
 import { parseSeries } from '../src/core/series.js';
 import { type LastBackfill, Scheduler } from '../src/jobs/scheduler.js';
-import { openService, type Service } from '../src/jobs/service.js';
+import { openService, type Service } from '../src/app/runtime.js';
 import { SimMarket } from '../src/sim/market.js';
 import { tempDir } from './helpers/cli.js';
 

@@ -6,13 +6,13 @@ import {
   backgroundErrorsTotal,
   metricsRegistry,
   startMetricsServer,
-} from '../src/provider/metrics.js';
-import { createSeamlessProvider } from '../src/provider/seamless/create-seamless-provider.js';
-import { DataUnavailableError, SLAExceededError } from '../src/provider/seamless/errors.js';
+} from '../src/backfill/metrics.js';
+import { createSeamlessProvider } from '../src/seamless/create-seamless-provider.js';
+import { DataUnavailableError, SLAExceededError } from '../src/seamless/errors.js';
 import {
   SeamlessDataProvider,
   type SeamlessProviderOptions,
-} from '../src/provider/seamless/seamless-provider.js';
+} from '../src/seamless/seamless-provider.js';
 import { SimMarket } from '../src/sim/market.js';
 import { collectPages, type DataFetcher } from '../src/sources/data-fetcher.js';
 import { createSimFetcher } from '../src/sources/sim-fetcher.js';

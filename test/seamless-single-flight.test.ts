@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCandles } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
-import { SeamlessDataProvider } from '../src/provider/seamless/seamless-provider.js';
+import { SeamlessDataProvider } from '../src/seamless/seamless-provider.js';
 import type { Store } from '../src/storage/store.js';
 import { DAY, type SimUpstream, startUpstream, tempStores } from './seamless-harness.js';
 

@@ -2,13 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../src/core/errors.js';
 import { frameRows } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
-import type { BackfillProgress } from '../src/provider/seamless/auto-backfiller.js';
-import { DataUnavailableError, QueueFullError } from '../src/provider/seamless/errors.js';
-import type { LiveFeed } from '../src/provider/seamless/live-source.js';
+import type { BackfillProgress } from '../src/seamless/auto-backfiller.js';
+import { DataUnavailableError, QueueFullError } from '../src/seamless/errors.js';
+import type { LiveFeed } from '../src/seamless/live-source.js';
 import {
   SeamlessDataProvider,
   type SeamlessProviderOptions,
-} from '../src/provider/seamless/seamless-provider.js';
+} from '../src/seamless/seamless-provider.js';
 import type { Store } from '../src/storage/store.js';
 import { DAY, MIN, type SimUpstream, startUpstream, tempStores } from './seamless-harness.js';
 

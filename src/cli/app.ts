@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load-config.js';
-import { type FeedProviders, openFeedProviders } from '../provider/feed-providers.js';
+import { type FeedProviders, openFeedProviders } from '../app/feed-providers.js';
 
 /** Flags every command shares. */
 export interface CommonFlags {

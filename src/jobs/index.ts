@@ -7,6 +7,6 @@ export * from './job-view.js';
 export * from './job-worker.js';
 export * from './repositories.js';
 export * from './scheduler.js';
-export * from './service.js';
+export * from '../app/runtime.js';
 export { checkTrackedSymbol } from './symbol-check.js';
 export * from './tracked-series.js';

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CancelledError, GaplessError, InvalidArgumentError } from '../core/errors.js';
 import { makeSeries, type Series } from '../core/series.js';
-import type { FeedProviders } from '../provider/feed-providers.js';
-import type { FillProgress } from '../provider/history-provider.js';
-import { backfillJobsInProgress } from '../provider/metrics.js';
+import type { FeedProviders } from '../app/feed-providers.js';
+import type { FillProgress } from '../seamless/history-provider.js';
+import { backfillJobsInProgress } from '../backfill/metrics.js';
 import type { BackfillJob, JobProgress } from './job.js';
 import type { Repositories } from './repositories.js';
 

@@ -2,7 +2,7 @@ import type { GaplessConfig } from '../config/schema.js';
 import { GaplessError, InvalidArgumentError } from '../core/errors.js';
 import { seriesId } from '../core/series.js';
 import { DAY_MS, formatTime } from '../core/time.js';
-import type { FeedProviders } from '../provider/feed-providers.js';
+import type { FeedProviders } from '../app/feed-providers.js';
 import type { TrackedSymbol } from './job.js';
 import type { Repositories } from './repositories.js';
 import { seriesForSymbol } from './tracked-series.js';

@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Service } from '../jobs/service.js';
+import type { Service } from '../app/runtime.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HistoryCache } from './history-cache.js';
 import { httpError, toErrorResponse } from './http-errors.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Service } from '../jobs/service.js';
+import type { Service } from '../app/runtime.js';
 import type { HistoryCache } from './history-cache.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ParquetIndex } from './parquet-index.js';

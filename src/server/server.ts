@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Service } from '../jobs/service.js';
+import type { Service } from '../app/runtime.js';
 import { type AppOptions, createApp, type GaplessApp } from './app.js';
 
 /** Options of {@link startServer}. */

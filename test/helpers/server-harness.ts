@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load-config.js';
-import { openService, type Service } from '../../src/jobs/service.js';
+import { openService, type Service } from '../../src/app/runtime.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { freshDatabase } from './postgres.js';
 

@@ -8,7 +8,7 @@ import { parseTime } from '../../core/time.js';
 import type { TrackedSymbol } from '../../jobs/job.js';
 import { openRepositories } from '../../jobs/repositories.js';
 import { trackedSeriesSelection } from '../../jobs/tracked-series.js';
-import type { FillResult } from '../../provider/history-provider.js';
+import type { FillResult } from '../../seamless/history-provider.js';
 import { type CommonFlags, openApp } from '../app.js';
 import { describeError, exitCodeFor } from '../exit-codes.js';
 import { positiveInt, withCommonFlags, withSelectionFlags } from '../options.js';

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { openService } from '../../jobs/service.js';
+import { openService } from '../../app/runtime.js';
 import { createLogger } from '../../server/logger.js';
 import { startServer } from '../../server/server.js';
 import type { CommonFlags } from '../app.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
-import { openService } from '../../jobs/service.js';
+import { openService } from '../../app/runtime.js';
 import type { CommonFlags } from '../app.js';
 import { describeError } from '../exit-codes.js';
 import { withCommonFlags } from '../options.js';

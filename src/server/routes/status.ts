@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { mergeRanges, totalMs } from '../../core/range-math.js';
 import { formatTime } from '../../core/time.js';
-import { metricsRegistry } from '../../provider/metrics.js';
+import { metricsRegistry } from '../../backfill/metrics.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { parseQuery } from '../validation.js';
 

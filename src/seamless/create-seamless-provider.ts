@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import { findFeed } from '../config/feeds.js';
+import type { GaplessConfig } from '../config/schema.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Series } from '../core/series.js';
+import type { DataFetcher } from '../sources/data-fetcher.js';
+import { createFeedFetcher } from '../sources/feed-fetcher.js';
+import type { Store } from '../storage/store.js';
+import type { LiveFeed } from './live-source.js';
+import { SeamlessDataProvider, type SeamlessProviderOptions } from './seamless-provider.js';
+
+/**
+ * What {@link createSeamlessProvider} builds on. A `FeedProviders` (from
+ * `openFeedProviders`) fits as is: its `store` is used and fetchers are made
+ * from the configured feeds.
+ */
+export interface SeamlessDependencies {
+  readonly store: Store;
+  /** Fetcher per series; by default one per configured feed, made on first use. */
+  readonly fetcherFor?: (series: Series) => DataFetcher | undefined;
+  readonly live?: LiveFeed;
+  readonly logger?: Logger;
+  readonly onError?: SeamlessProviderOptions['onError'];
+  readonly nowMs?: () => number;
+}
+
+/**
+ * Builds a {@link SeamlessDataProvider} from the `seamless_data_provider`
+ * block of a validated configuration.
+ * @example
+ * const config = loadConfig();
+ * const feeds = await openFeedProviders(config);
+ * const provider = createSeamlessProvider(config, feeds);
+ */
+export function createSeamlessProvider(
+  config: GaplessConfig,
+  deps: SeamlessDependencies,
+): SeamlessDataProvider {
+  const block = config?.seamless_data_provider;
+  if (block === undefined) {
+    throw new InvalidArgumentError(
+      'Expected a validated configuration (from loadConfig or parseConfig)',
+    );
+  }
+  if (deps === null || typeof deps !== 'object' || deps.store === undefined) {
+    throw new InvalidArgumentError('Expected `deps.store` to be a Store');
+  }
+  const fetchers = new Map<string, DataFetcher>();
+  const fetcherFor =
+    deps.fetcherFor ??
+    ((series: Series): DataFetcher => {
+      let fetcher = fetchers.get(series.source);
+      if (fetcher === undefined) {
+        fetcher = createFeedFetcher(findFeed(config, series.source), deps.nowMs);
+        fetchers.set(series.source, fetcher);
+      }
+      return fetcher;
+    });
+  const b = block.backfill_config;
+  const sla = block.sla;
+  const budgets = Object.fromEntries(
+    Object.entries(sla.stage_budgets_ms).filter(([, ms]) => ms !== undefined),
+  );
+  return new SeamlessDataProvider({
+    store: deps.store,
+    fetcherFor,
+    live: deps.live,
+    strategy: block.strategy,
+    enableBackgroundBackfill: block.enable_background_backfill,
+    backfill: {
+      windowBars: b.window_bars,
+      singleFlightTtlMs: b.single_flight_ttl_ms,
+      maxConcurrentRequests: b.max_concurrent_requests,
+      maxQueuedRequests: b.max_queued_requests,
+      maxAttempts: b.max_attempts,
+      retryBackoffMs: b.retry_backoff_ms,
+      jitterRatio: b.jitter_ratio,
+    },
+    cache:
+      block.cache_ttl_s === 0
+        ? false
+        : {
+            ttlMs: Math.round(block.cache_ttl_s * 1000),
+            maxRows: block.cache_max_rows,
+            maxBytes: block.cache_max_bytes,
+          },
+    conformance: { enabled: block.conformance.enabled, partialOk: block.conformance.partial_ok },
+    sla: {
+      deadlineMs: sla.deadline_ms,
+      freshnessMs: sla.freshness_ms,
+      stageBudgetsMs: budgets,
+      onBreach: sla.on_breach,
+    },
+    logger: deps.logger,
+    logLevel: block.log_level,
+    onError: deps.onError,
+    nowMs: deps.nowMs,
+    closeFetchers: deps.fetcherFor === undefined ? () => closeAll(fetchers) : undefined,
+  });
+}
+
+async function closeAll(fetchers: Map<string, DataFetcher>): Promise<void> {
+  await Promise.all([...fetchers.values()].map((f) => f.close?.()));
+  fetchers.clear();
+}
