@@ -2,11 +2,12 @@
  * One backfill in a fresh process, so its time and peak memory are its own.
  * Input: a JSON argument; output: one JSON line on stdout.
  */
+
+import { createFeedFetcher } from '../src/app/feed-fetcher.js';
 import { tuneRuntime } from '../src/cli/runtime.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
 import { HistoryProvider } from '../src/seamless/history-provider.js';
-import { createFeedFetcher } from '../src/sources/feed-fetcher.js';
 import { openEmbeddedStore } from '../src/storage/embedded-store.js';
 
 /** What the parent asks for. */

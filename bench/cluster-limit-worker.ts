@@ -1,6 +1,6 @@
+import { createFeedFetcher } from '../src/app/feed-fetcher.js';
 import { feedSchema } from '../src/config/schema.js';
 import { parseSeries } from '../src/core/series.js';
-import { createFeedFetcher } from '../src/sources/feed-fetcher.js';
 
 /** What the parent sends a worker of {@link runClusterLimit}. */
 export type WorkerCommand = { type: 'go'; durationMs: number };

@@ -8,10 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
+import { openDataRuntime, openRuntime, type Runtime } from '../src/app/runtime.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
-import { openService, type Service } from '../src/app/runtime.js';
-import { openFeedProviders } from '../src/app/feed-providers.js';
 import { startServer } from '../src/server/server.js';
 
 const run = promisify(execFile);
@@ -103,7 +102,7 @@ async function waitForJob(url: string, id: string): Promise<number> {
   }
 }
 
-async function withServer<T>(service: Service, fn: (url: string) => Promise<T>): Promise<T> {
+async function withServer<T>(service: Runtime, fn: (url: string) => Promise<T>): Promise<T> {
   const server = await startServer(service, {
     host: '127.0.0.1',
     port: 0,
@@ -126,7 +125,7 @@ const YEAR_SERIES = makeSeries({
 /** A year of 1m candles submitted through `POST /reports/backfill`, timed until the job completes. */
 async function jobBackfill(dataDir: string): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
-  const service = await openService(configFor(dataDir), { scheduler: false });
+  const service = await openRuntime(configFor(dataDir), { scheduler: false });
   try {
     return await withServer(service, async (url) => {
       const res = await fetch(`${url}/reports/backfill`, {
@@ -150,18 +149,16 @@ async function jobBackfill(dataDir: string): Promise<number> {
   }
 }
 
-/** The same year through `HistoryProvider.fillMissing` directly. */
+/** The same year through the engine directly, no job around it. */
 async function directBackfill(dataDir: string): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
-  const providers = await openFeedProviders(configFor(dataDir));
+  const runtime = await openDataRuntime(configFor(dataDir));
   try {
     const began = performance.now();
-    await providers
-      .providerFor(YEAR_SERIES)
-      .fillMissing(YEAR_START, YEAR_END, { series: YEAR_SERIES });
+    await runtime.engine.fill(YEAR_SERIES, { startMs: YEAR_START, endMs: YEAR_END });
     return (performance.now() - began) / 1000;
   } finally {
-    await providers.close();
+    await runtime.close();
   }
 }
 
@@ -169,7 +166,7 @@ async function directBackfill(dataDir: string): Promise<number> {
 export async function runServiceBench(dir: string): Promise<ServiceBench> {
   const servedDir = join(dir, 'served');
   mkdirSync(servedDir, { recursive: true });
-  const served = await openService(configFor(servedDir), { worker: false, scheduler: false });
+  const served = await openRuntime(configFor(servedDir), { worker: false, scheduler: false });
   let history: ServiceBench['history'];
   let files: ServiceBench['files'];
   try {
@@ -185,10 +182,11 @@ export async function runServiceBench(dir: string): Promise<ServiceBench> {
       kind: 'candle',
       granularity: '1s',
     });
-    await served.providers
-      .providerFor(minute)
-      .fillMissing(DAY_START - 86_400_000, DAY_END + 86_400_000, { series: minute });
-    await served.providers.providerFor(second).fillMissing(DAY_START, DAY_END, { series: second });
+    await served.engine.fill(minute, {
+      startMs: DAY_START - 86_400_000,
+      endMs: DAY_END + 86_400_000,
+    });
+    await served.engine.fill(second, { startMs: DAY_START, endMs: DAY_END });
     [history, files] = await withServer(served, async (url) => {
       const historyUrl = `${url}/api/v1/historical/BTC-USDT?start=2024-01-01&end=2024-01-02&granularity=1m`;
       await fetch(historyUrl).then((r) => r.arrayBuffer());

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime, type Runtime } from '../src/app/runtime.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { parseSeries } from '../src/core/series.js';
 import { type LastBackfill, Scheduler } from '../src/jobs/scheduler.js';
-import { openService, type Service } from '../src/app/runtime.js';
 import { SimMarket } from '../src/sim/market.js';
 import { tempDir } from './helpers/cli.js';
 
@@ -43,7 +43,7 @@ function fakeTime(startMs: number) {
 
 describe('Scheduler', () => {
   const tmp = tempDir();
-  let service: Service;
+  let service: Runtime;
   const time = fakeTime(DAY0);
   const runs: LastBackfill[] = [];
   const errors: unknown[] = [];
@@ -55,11 +55,13 @@ describe('Scheduler', () => {
       feeds: [{ source: 'sim', exchange: 'sim', subjects: ['BTC/USDT'] }],
       scheduler: { hour: 2, minute: 15, initial_lookback_days: 2 },
     });
-    service = await openService(config, { worker: false, scheduler: false, nowMs: time.now });
+    service = await openRuntime(config, { scheduler: false, nowMs: time.now });
     scheduler = new Scheduler({
       config,
       repos: service.repos,
-      providers: service.providers,
+      store: service.store,
+      pollMs: 10,
+      onEnqueued: () => service.worker?.wake(),
       now: time.now,
       setTimer: time.setTimer,
       onError: (e) => errors.push(e),
@@ -87,9 +89,7 @@ describe('Scheduler', () => {
   it('fires at hour:minute UTC and backfills each active symbol from its coverage', async () => {
     const btc = parseSeries('candle:sim:BTC/USDT:1m');
     // BTC already has yesterday's first half; ETH has nothing and starts 2 days back.
-    await service.providers
-      .providerFor(btc)
-      .fillMissing(DAY0 - DAY, DAY0 - 12 * HOUR, { series: btc });
+    await service.engine.fill(btc, { startMs: DAY0 - DAY, endMs: DAY0 - 12 * HOUR });
 
     expect(scheduler.running).toBe(false);
     scheduler.start();
@@ -122,9 +122,7 @@ describe('Scheduler', () => {
       "asset_class 'equity'",
     );
     expect(history.every((h) => h.backfillTimestamp === DUE)).toBe(true);
-    expect(await service.providers.store.coverage(btc)).toEqual([
-      { startMs: DAY0 - DAY, endMs: DUE },
-    ]);
+    expect(await service.store.coverage(btc)).toEqual([{ startMs: DAY0 - DAY, endMs: DUE }]);
     expect(errors).toEqual([]);
   });
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime, type Runtime } from '../src/app/runtime.js';
+import { BackfillEngine } from '../src/backfill/engine.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { parseSeries } from '../src/core/series.js';
 import type { BackfillJob } from '../src/jobs/job.js';
 import { JobWorker } from '../src/jobs/job-worker.js';
-import { openService, type Service } from '../src/app/runtime.js';
-import { HistoryProvider } from '../src/seamless/history-provider.js';
 import { SimMarket } from '../src/sim/market.js';
 import { collectPages, type DataFetcher } from '../src/sources/data-fetcher.js';
 import { createSimFetcher } from '../src/sources/sim-fetcher.js';
@@ -18,10 +18,8 @@ const market = new SimMarket();
 const expected = (startMs: number, endMs: number) =>
   market.candles('BTC/USDT', '1m', { startMs, endMs });
 
-async function storedTs(service: Service, startMs: number, endMs: number): Promise<number[]> {
-  const frame = await service.providers
-    .providerFor(SERIES)
-    .fetch(startMs, endMs, { series: SERIES });
+async function storedTs(service: Runtime, startMs: number, endMs: number): Promise<number[]> {
+  const frame = await service.store.read(SERIES, { startMs, endMs });
   return Array.from(frame.tsMs);
 }
 
@@ -58,7 +56,7 @@ const havePostgres = await postgresAvailable();
 for (const mode of ['embedded', 'postgres'] as const) {
   describe.skipIf(mode === 'postgres' && !havePostgres)(`job worker (${mode})`, () => {
     let backend: JobBackend;
-    let service: Service;
+    let service: Runtime;
     const errors: unknown[] = [];
 
     beforeAll(async () => {
@@ -69,7 +67,7 @@ for (const mode of ['embedded', 'postgres'] as const) {
         feeds: [{ source: 'sim', exchange: 'sim', subjects: ['BTC/USDT'] }],
         jobs: { concurrency: 1 },
       });
-      service = await openService(config, {
+      service = await openRuntime(config, {
         worker: false,
         scheduler: false,
         onError: (e) => errors.push(e),
@@ -82,15 +80,13 @@ for (const mode of ['embedded', 'postgres'] as const) {
 
     const slow = () => {
       const fetcher = slowSim();
-      return {
-        providerFor: () => new HistoryProvider({ store: service.providers.store, fetcher }),
-      };
+      return new BackfillEngine({ store: service.store, fetcherFor: () => fetcher });
     };
 
     const worker = (id: string, hooks: Partial<ConstructorParameters<typeof JobWorker>[0]> = {}) =>
       new JobWorker({
         repos: service.repos,
-        providers: service.providers,
+        engine: service.engine,
         workerId: id,
         leaseTtlMs: 60_000,
         heartbeatMs: 1_000,
@@ -133,7 +129,7 @@ for (const mode of ['embedded', 'postgres'] as const) {
       const first = await service.jobs.submit(input);
       let cancelled = false;
       const w = worker('w2', {
-        providers: slow(),
+        engine: slow(),
         onProgress: () => {
           if (!cancelled) {
             cancelled = true;
@@ -173,7 +169,7 @@ for (const mode of ['embedded', 'postgres'] as const) {
       let beats = 0;
       let crashed: Promise<void> | undefined;
       const doomed = worker('doomed', {
-        providers: slow(),
+        engine: slow(),
         onProgress: () => {
           beats++;
           if (beats === 1) crashed = doomed.stop({ release: false });

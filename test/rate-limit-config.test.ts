@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { limiterConfigOf, retryOptionsOf } from '../src/app/feed-fetcher.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { ConfigError } from '../src/core/errors.js';
-import { limiterConfigOf, retryOptionsOf } from '../src/sources/feed-fetcher.js';
 import {
   createLimiter,
   limiterKey,

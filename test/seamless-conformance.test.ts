@@ -1,9 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConformanceError } from '../src/conformance/report.js';
 import type { Candle, Page } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
-import { ConformanceError } from '../src/conformance/report.js';
-import { conformanceViolationsTotal } from '../src/backfill/metrics.js';
 import { SeamlessDataProvider } from '../src/seamless/seamless-provider.js';
 import { SimMarket } from '../src/sim/market.js';
 import { collectPages, type DataFetcher } from '../src/sources/data-fetcher.js';
@@ -71,10 +70,8 @@ describe('conformance on the backfill path', () => {
   it('blocks by default: ConformanceError names each row and rule, nothing is stored', async () => {
     const store = await stores.open();
     const provider = make(store, false);
-    const counted = (await conformanceViolationsTotal.get()).values.reduce(
-      (n, v) => n + v.value,
-      0,
-    );
+    const violations = provider.metricsRegistry.getSingleMetric('conformance_violations_total')!;
+    const counted = (await violations.get()).values.reduce((n, v) => n + v.value, 0);
     const error = await provider.fetch(D, D + DAY, { series }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConformanceError);
     const report = (error as ConformanceError).report;
@@ -90,7 +87,7 @@ describe('conformance on the backfill path', () => {
     expect(parquetFiles(store.dataDir)).toEqual([]);
     expect(provider.conformanceReports(series)).toEqual([report]);
     expect(provider.lastConformanceReport).toBe(report);
-    const after = (await conformanceViolationsTotal.get()).values.reduce((n, v) => n + v.value, 0);
+    const after = (await violations.get()).values.reduce((n, v) => n + v.value, 0);
     expect(after - counted).toBeGreaterThanOrEqual(EXPECTED.length);
     await provider.close();
   });

@@ -1,13 +1,10 @@
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSeamlessProvider } from '../src/app/create-seamless-provider.js';
+import { startMetricsServer } from '../src/app/metrics-server.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { SourceError } from '../src/core/errors.js';
 import { parseSeries } from '../src/core/series.js';
-import {
-  backgroundErrorsTotal,
-  metricsRegistry,
-  startMetricsServer,
-} from '../src/backfill/metrics.js';
-import { createSeamlessProvider } from '../src/seamless/create-seamless-provider.js';
 import { DataUnavailableError, SLAExceededError } from '../src/seamless/errors.js';
 import {
   SeamlessDataProvider,
@@ -43,6 +40,11 @@ function slowOrFailing(mode: { delayMs?: number; fail?: string }): DataFetcher {
   return fetcher;
 }
 
+// One registry for every provider of this file, as a runtime has.
+const registry = new Registry();
+const metricValue = async (name: string) =>
+  (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+
 describe('seamless provider: bad input and faults', () => {
   const stores = tempStores('gapless-faults-');
   const providers: SeamlessDataProvider[] = [];
@@ -68,6 +70,7 @@ describe('seamless provider: bad input and faults', () => {
       nowMs: () => NOW,
       logLevel: 'silent',
       backfill: { windowBars: 1440 },
+      registry,
       ...extra,
     });
     providers.push(provider);
@@ -101,7 +104,7 @@ describe('seamless provider: bad input and faults', () => {
     expect(
       () => new SeamlessDataProvider({ store, sla: { onBreach: 'panic' as 'raise' } }),
     ).toThrow(/sla.onBreach/);
-    await expect(startMetricsServer({ port: -1 })).rejects.toThrow(/Expected `port`/);
+    await expect(startMetricsServer(registry, { port: -1 })).rejects.toThrow(/Expected `port`/);
     expect(() => createSeamlessProvider({} as never, { store })).toThrow(/validated configuration/);
   });
 
@@ -184,7 +187,7 @@ describe('seamless provider: bad input and faults', () => {
 
   it('background failures reach onError and metrics, never an unhandled rejection', async () => {
     const errors: unknown[] = [];
-    const before = (await backgroundErrorsTotal.get()).values[0]?.value ?? 0;
+    const before = await metricValue('seamless_background_errors_total');
     const provider = await make({
       strategy: 'PARTIAL_FILL',
       fetcherFor: () => slowOrFailing({ fail: 'vendor down' }),
@@ -202,7 +205,7 @@ describe('seamless provider: bad input and faults', () => {
         { series: 'candle:sim:BTC/USDT:1m', requestId: 'req-1' },
       ],
     ]);
-    expect((await backgroundErrorsTotal.get()).values[0]?.value).toBe(before + 1);
+    expect(await metricValue('seamless_background_errors_total')).toBe(before + 1);
   });
 
   it('SLA: a stage over budget raises SLAExceededError, or is recorded', async () => {
@@ -236,13 +239,14 @@ describe('seamless provider: bad input and faults', () => {
       market.candles('BTC/USDT', '1m', { startMs: T0, endMs: T0 + DAY }),
     );
     await expect(stale.fetch(T0, NOW, { series })).rejects.toThrow(/freshness/);
-    const text = await metricsRegistry.getSingleMetricAsString('seamless_sla_deadline_seconds');
+    const text = await registry.getSingleMetricAsString('seamless_sla_deadline_seconds');
     expect(text).toMatch(/stage="backfill"/);
     expect(text).toMatch(/stage="total"/);
   });
 
-  it('serves /metrics from the library registry', async () => {
-    const server = await startMetricsServer({ port: 0 });
+  it('serves /metrics from the runtime registry', async () => {
+    await make();
+    const server = await startMetricsServer(registry, { port: 0 });
     try {
       const res = await fetch(server.url);
       expect(res.status).toBe(200);

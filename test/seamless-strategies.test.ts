@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FillProgress } from '../src/backfill/engine.js';
 import { CancelledError } from '../src/core/errors.js';
 import { frameRows } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
-import type { BackfillProgress } from '../src/seamless/auto-backfiller.js';
 import { DataUnavailableError, QueueFullError } from '../src/seamless/errors.js';
 import type { LiveFeed } from '../src/seamless/live-source.js';
 import {
@@ -85,7 +85,7 @@ describe('SeamlessDataProvider strategies over EmbeddedStore and the sim server'
   it('AUTO_BACKFILL returns the complete window, stores it, and serves the next call from cache', async () => {
     const store = await storeWithMiddleDay();
     const provider = make(store, { strategy: 'AUTO_BACKFILL' });
-    const progress: BackfillProgress[] = [];
+    const progress: FillProgress[] = [];
     const result = await provider.fetch('2024-01-01', '2024-01-04', {
       series,
       onProgress: (p) => progress.push(p),

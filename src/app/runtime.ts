@@ -1,14 +1,91 @@
+/** @module The composition root: everything a gapless process uses, built once from a validated config. */
+import { Registry } from 'prom-client';
+import { BackfillEngine } from '../backfill/engine.js';
+import { type BackfillMetrics, createBackfillMetrics } from '../backfill/metrics.js';
+import { findFeed } from '../config/feeds.js';
 import type { GaplessConfig } from '../config/schema.js';
-import { type FeedProviders, openFeedProviders } from './feed-providers.js';
+import type { Series } from '../core/series.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobWorker, type JobWorkerOptions } from '../jobs/job-worker.js';
 import { openRepositories, type Repositories } from '../jobs/repositories.js';
 import { type LastBackfill, Scheduler } from '../jobs/scheduler.js';
+import type { DataFetcher } from '../sources/data-fetcher.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../storage/embedded-store.js';
+import { createFeedFetcher } from './feed-fetcher.js';
 
-/** Options of {@link openService}. */
-export interface OpenServiceOptions {
-  /** The clock of jobs, scheduler and providers. @default Date.now */
-  readonly nowMs?: () => number;
+/** Options of {@link openDataRuntime}. */
+export interface DataRuntimeOptions {
+  /** The clock of the engine, jobs, scheduler and fetchers. @default Date.now */
+  readonly nowMs?: (() => number) | undefined;
+}
+
+/** The data half of a runtime: store, fetchers, engine and metrics (no jobs). */
+export interface DataRuntime {
+  readonly config: GaplessConfig;
+  readonly store: EmbeddedStore;
+  /** The one registry of this runtime's metrics. */
+  readonly registry: Registry;
+  readonly metrics: BackfillMetrics;
+  /** THE backfill engine of this process; every entry point fills through it. */
+  readonly engine: BackfillEngine;
+  /** The fetcher of a series' feed, made on first use (`UNKNOWN_FEED` otherwise). */
+  fetcherFor(series: Series): DataFetcher;
+  /** Closes fetchers and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store of `config.data_dir` and builds the engine over the
+ * configured feeds, mapping `backfill` and `conformance` to engine options
+ * (the only place that mapping exists).
+ */
+export async function openDataRuntime(
+  config: GaplessConfig,
+  options: DataRuntimeOptions = {},
+): Promise<DataRuntime> {
+  const store = await openEmbeddedStore({ dataDir: config.data_dir });
+  const registry = new Registry();
+  const metrics = createBackfillMetrics(registry);
+  const fetchers = new Map<string, DataFetcher>();
+  const fetcherFor = (series: Series): DataFetcher => {
+    let fetcher = fetchers.get(series.source);
+    if (fetcher === undefined) {
+      fetcher = createFeedFetcher(findFeed(config, series.source), options.nowMs);
+      fetchers.set(series.source, fetcher);
+    }
+    return fetcher;
+  };
+  const b = config.backfill;
+  const engine = new BackfillEngine({
+    store,
+    fetcherFor,
+    nowMs: options.nowMs,
+    metrics,
+    windowBars: b.window_bars,
+    singleFlightTtlMs: b.single_flight_ttl_ms,
+    maxConcurrentRequests: b.max_concurrent_requests,
+    maxQueuedRequests: b.max_queued_requests,
+    maxAttempts: b.max_attempts,
+    retryBackoffMs: b.retry_backoff_ms,
+    jitterRatio: b.jitter_ratio,
+    conformance: { enabled: config.conformance.enabled, partialOk: config.conformance.partial_ok },
+  });
+  return {
+    config,
+    store,
+    registry,
+    metrics,
+    engine,
+    fetcherFor,
+    async close() {
+      await Promise.all([...fetchers.values()].map((f) => f.close?.()));
+      await store.close();
+    },
+  };
+}
+
+/** Options of {@link openRuntime}. */
+export interface RuntimeOptions extends DataRuntimeOptions {
   /** Run a job worker in this process. @default true */
   readonly worker?: boolean;
   /** Run the daily scheduler in this process (also needs `scheduler.enabled`). @default true */
@@ -25,17 +102,15 @@ export interface OpenServiceOptions {
   readonly onScheduledRun?: (summary: LastBackfill) => void;
 }
 
-/** Everything `gapless serve`, `gapless worker` and the HTTP server use, opened together. */
-export interface Service {
-  readonly config: GaplessConfig;
-  readonly providers: FeedProviders;
+/** Everything `gapless serve`, `gapless worker`, the CLI and the HTTP server use, opened together. */
+export interface Runtime extends DataRuntime {
   readonly repos: Repositories;
   readonly jobs: JobService;
   /** Absent when opened with `worker: false`. */
   readonly worker: JobWorker | undefined;
   /** Absent when opened with `scheduler: false` or `scheduler.enabled: false`. */
   readonly scheduler: Scheduler | undefined;
-  /** Stops scheduler and worker (jobs released), then closes repositories and providers. */
+  /** Stops scheduler and worker (jobs released), then closes repositories, fetchers and store. */
   close(): Promise<void>;
 }
 
@@ -46,26 +121,26 @@ const defaultOnError = (error: unknown): void => {
 };
 
 /**
- * Opens providers, repositories, the job service and (by default) a started
- * worker and scheduler.
+ * Opens the data runtime, repositories, the job service and (by default) a
+ * started worker and scheduler.
  * @example
- * const service = await openService(loadConfig());
- * await service.jobs.submit({ source: 'sim', subject: 'BTC/USDT', kind: 'candle',
+ * const runtime = await openRuntime(loadConfig());
+ * await runtime.jobs.submit({ source: 'sim', subject: 'BTC/USDT', kind: 'candle',
  *   granularity: '1m', start: '2024-01-01', end: '2024-01-08' });
- * await service.close();
+ * await runtime.close();
  */
-export async function openService(
+export async function openRuntime(
   config: GaplessConfig,
-  options: OpenServiceOptions = {},
-): Promise<Service> {
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const onError = options.onError ?? defaultOnError;
   const clock = options.nowMs === undefined ? {} : { nowMs: options.nowMs };
-  const providers = await openFeedProviders(config, clock);
+  const data = await openDataRuntime(config, clock);
   let repos: Repositories;
   try {
     repos = await openRepositories(config, clock);
   } catch (error) {
-    await providers.close();
+    await data.close();
     throw error;
   }
   const worker =
@@ -73,7 +148,7 @@ export async function openService(
       ? undefined
       : new JobWorker({
           repos,
-          providers,
+          engine: data.engine,
           ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
           leaseTtlMs: config.jobs.lease_ttl_ms,
           heartbeatMs: config.jobs.heartbeat_ms,
@@ -95,7 +170,9 @@ export async function openService(
       : new Scheduler({
           config,
           repos,
-          providers,
+          store: data.store,
+          pollMs: config.jobs.poll_ms,
+          ...(worker ? { onEnqueued: () => worker.wake() } : {}),
           ...(options.nowMs ? { now: options.nowMs } : {}),
           onError,
           ...(options.onScheduledRun ? { onRun: options.onScheduledRun } : {}),
@@ -104,8 +181,7 @@ export async function openService(
   scheduler?.start();
   let closing: Promise<void> | undefined;
   return {
-    config,
-    providers,
+    ...data,
     repos,
     jobs,
     worker,
@@ -115,7 +191,7 @@ export async function openService(
         await scheduler?.stop();
         await worker?.stop();
         await repos.close();
-        await providers.close();
+        await data.close();
       })();
       return closing;
     },

@@ -1,6 +1,11 @@
 import { CancelledError } from '../core/errors.js';
-import { backgroundQueueDepth } from './metrics.js';
-import { QueueFullError } from '../seamless/errors.js';
+import { QueueFullError } from './queue-full-error.js';
+
+/** What the semaphore reports its waiters to (a Prometheus gauge fits). */
+export interface DepthGauge {
+  inc(): void;
+  dec(): void;
+}
 
 interface Waiter {
   readonly grant: () => void;
@@ -9,7 +14,7 @@ interface Waiter {
 /**
  * At most `limit` holders at once; others wait in FIFO order, and past
  * `maxQueued` waiters `acquire` rejects with `QueueFullError` at once.
- * Waiters are counted in `seamless_background_queue_depth`.
+ * Waiters are counted in `depth` (`seamless_background_queue_depth`).
  */
 export class Semaphore {
   private active = 0;
@@ -18,6 +23,7 @@ export class Semaphore {
   constructor(
     private readonly limit: number,
     private readonly maxQueued: number,
+    private readonly depth: DepthGauge = { inc() {}, dec() {} },
   ) {}
 
   /** Holders plus waiters. */
@@ -39,7 +45,7 @@ export class Semaphore {
         const at = this.queue.indexOf(waiter);
         if (at >= 0) {
           this.queue.splice(at, 1);
-          backgroundQueueDepth.dec();
+          this.depth.dec();
         }
         reject(new CancelledError());
       };
@@ -50,7 +56,7 @@ export class Semaphore {
         },
       };
       this.queue.push(waiter);
-      backgroundQueueDepth.inc();
+      this.depth.inc();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -63,7 +69,7 @@ export class Semaphore {
       const next = this.queue.shift();
       if (next === undefined) this.active--;
       else {
-        backgroundQueueDepth.dec();
+        this.depth.dec();
         next.grant();
       }
     };

@@ -1,5 +1,6 @@
+/** @module How CLI commands open what they need: config from flags, env and file, then a runtime. */
+import { type DataRuntime, openDataRuntime, openRuntime, type Runtime } from '../app/runtime.js';
 import { loadConfig } from '../config/load-config.js';
-import { type FeedProviders, openFeedProviders } from '../app/feed-providers.js';
 
 /** Flags every command shares. */
 export interface CommonFlags {
@@ -7,7 +8,15 @@ export interface CommonFlags {
   dataDir?: string;
 }
 
-/** Loads the configuration from flags, env and file, and opens the store and feeds. */
-export function openApp(flags: CommonFlags): Promise<FeedProviders> {
-  return openFeedProviders(loadConfig({ path: flags.config, dataDir: flags.dataDir }));
+/** Loads the configuration and opens the store, feeds and engine (no jobs). */
+export function openApp(flags: CommonFlags): Promise<DataRuntime> {
+  return openDataRuntime(loadConfig({ path: flags.config, dataDir: flags.dataDir }));
+}
+
+/** Like {@link openApp}, plus repositories and the job service (no worker, no scheduler). */
+export function openAppWithJobs(flags: CommonFlags): Promise<Runtime> {
+  return openRuntime(loadConfig({ path: flags.config, dataDir: flags.dataDir }), {
+    worker: false,
+    scheduler: false,
+  });
 }

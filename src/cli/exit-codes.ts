@@ -1,4 +1,4 @@
-import { GaplessError, SourceError } from '../core/errors.js';
+import { type ErrorCategory, errorCategory, GaplessError } from '../core/errors.js';
 
 /** Process exit codes of the `gapless` command, in one place. */
 export const EXIT = {
@@ -11,22 +11,21 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-/** The exit code for an error that ended a command. */
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof SourceError) return EXIT.source;
-  if (!(error instanceof GaplessError)) return EXIT.failed;
-  if (error.code === 'CANCELLED') return EXIT.cancelled;
-  if (error.code === 'STORAGE_FAILED') return EXIT.storage;
-  if (
-    error.code === 'NOT_FOUND' ||
-    error.code.startsWith('UNKNOWN_') ||
-    error.code === 'NO_SERIES'
-  ) {
-    return EXIT.notFound;
-  }
-  return EXIT.usage;
-}
+const BY_CATEGORY: Record<ErrorCategory, number> = {
+  bad_input: EXIT.usage,
+  unauthorized: EXIT.usage,
+  conflict: EXIT.usage,
+  not_found: EXIT.notFound,
+  upstream: EXIT.source,
+  storage: EXIT.storage,
+  cancelled: EXIT.cancelled,
+  internal: EXIT.failed,
+};
 
+/** The exit code for an error that ended a command: read from its category. */
+export function exitCodeFor(error: unknown): number {
+  return BY_CATEGORY[errorCategory(error)];
+}
 /** One line for people: the message of a gapless error, or a short description of anything else. */
 export function describeError(error: unknown): string {
   if (error instanceof GaplessError) return error.message;

@@ -33,3 +33,12 @@ export function positiveInt(value: string, flag: string): number {
   }
   return n;
 }
+
+/** Parses a TCP port (0 picks a free one), or fails naming the flag. */
+export function portNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+    throw new InvalidArgumentError(`${flag} must be a port from 0 to 65535, got '${value}'`);
+  }
+  return n;
+}

@@ -32,7 +32,8 @@ export const rateLimitSchema = z
     interval_ms: positiveInt.default(60_000),
     /** Cost that may start at once from idle; 5% of `tokens_per_interval` when absent. */
     burst_tokens: positiveInt.optional(),
-    request_weight: positiveInt.default(1),
+    /** Tokens one request costs; the fetcher's own default when absent (Binance klines: 2). */
+    request_weight: positiveInt.optional(),
     /** In-flight requests: per limiter, or cluster-wide in `cluster` scope. */
     max_concurrency: positiveInt.default(8),
     min_interval_s: z.number().nonnegative().default(0),
@@ -73,7 +74,7 @@ export const rateLimitSchema = z
         path: ['burst_tokens'],
         message: `must be less than tokens_per_interval (${limit.tokens_per_interval}), got ${burst}`,
       });
-    } else if (limit.request_weight > burst) {
+    } else if (limit.request_weight !== undefined && limit.request_weight > burst) {
       ctx.addIssue({
         code: 'custom',
         path: ['request_weight'],
@@ -175,6 +176,31 @@ export const seamlessBackfillSchema = z
   })
   .strict();
 
+/**
+ * `backfill`: the engine every entry point fills through. Absent keys take
+ * the engine's own defaults (`BackfillEngineOptions`), so they live in one place.
+ */
+export const backfillSchema = z
+  .object({
+    window_bars: positiveInt.optional(),
+    single_flight_ttl_ms: z.number().int().nonnegative().optional(),
+    max_concurrent_requests: positiveInt.max(256).optional(),
+    max_queued_requests: z.number().int().nonnegative().optional(),
+    max_attempts: positiveInt.optional(),
+    retry_backoff_ms: z.number().int().nonnegative().optional(),
+    jitter_ratio: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+/**
+ * `conformance`: checks of every stored batch, on every write path. With
+ * `partial_ok` the good rows of a bad batch are stored and the bad ones
+ * reported (their bars stay missing); without, the whole batch is refused.
+ */
+export const conformanceSchema = z
+  .object({ enabled: z.boolean().optional(), partial_ok: z.boolean().optional() })
+  .strict();
+
 const budgetMs = positiveInt.optional();
 
 /** `seamless_data_provider.sla`: deadline, per-stage budgets and freshness, all in ms. */
@@ -232,6 +258,8 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     jobs: jobsSchema.default(jobsSchema.parse({})),
     scheduler: schedulerSchema.default(schedulerSchema.parse({})),
+    backfill: backfillSchema.default({}),
+    conformance: conformanceSchema.default({}),
     seamless_data_provider: seamlessProviderSchema.default(seamlessProviderSchema.parse({})),
   })
   .strict()

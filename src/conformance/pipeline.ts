@@ -3,7 +3,6 @@ import { floorToBar } from '../core/granularity.js';
 import { makeRange, mergeRanges, type Range, subtractRanges } from '../core/range-math.js';
 import type { Frame, Row } from '../core/rows.js';
 import { parseSeries, type SeriesLike, seriesId, seriesStepMs } from '../core/series.js';
-import { conformanceViolationsTotal } from '../backfill/metrics.js';
 import { regressionStage } from './regression-stage.js';
 import type { ConformanceReport, Violation } from './report.js';
 import { schemaStage } from './schema-stage.js';
@@ -21,8 +20,7 @@ export interface CheckOptions {
 
 /**
  * Runs the three conformance stages (schema, temporal, regression) over a
- * batch and returns the report; violations are counted in
- * `conformance_violations_total{rule}`.
+ * batch and returns the report (the caller counts its violations).
  * @example
  * const report = checkConformance('candle:sim:BTC/USDT:1m', rows, { window });
  * if (!report.ok) console.log(report.violations);
@@ -44,7 +42,6 @@ export function checkConformance(
   const bad = new Set<number>();
   let warnings = 0;
   for (const v of violations) {
-    conformanceViolationsTotal.inc({ rule: v.rule });
     if (v.severity === 'error') bad.add(v.index);
     else warnings++;
   }

@@ -1,4 +1,4 @@
-import { GaplessError } from '../core/errors.js';
+import { type ErrorCategory, GaplessError } from '../core/errors.js';
 
 /** The rules the conformance pipeline checks, by stage. */
 export const CONFORMANCE_RULES = [
@@ -70,6 +70,7 @@ export interface ConformanceReport {
 
 /** Rows failed the conformance checks and the policy blocks them; nothing was stored. */
 export class ConformanceError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'upstream';
   readonly report: ConformanceReport;
 
   constructor(report: ConformanceReport) {

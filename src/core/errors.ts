@@ -1,7 +1,27 @@
+/**
+ * What kind of failure an error is: the one thing the HTTP status mapper and
+ * the CLI exit-code mapper read, so they cannot drift apart.
+ */
+export const ERROR_CATEGORIES = [
+  'bad_input',
+  'unauthorized',
+  'not_found',
+  'conflict',
+  'upstream',
+  'storage',
+  'cancelled',
+  'internal',
+] as const;
+
+/** An error category. */
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+
 /** Options shared by every gapless error. */
 export interface GaplessErrorOptions {
   /** The underlying error, kept for logs; never shown to users as a stack. */
   cause?: unknown;
+  /** Overrides the class's category. */
+  category?: ErrorCategory;
 }
 
 /**
@@ -10,16 +30,28 @@ export interface GaplessErrorOptions {
  */
 export class GaplessError extends Error {
   readonly code: string;
+  readonly category: ErrorCategory;
 
   constructor(code: string, message: string, options: GaplessErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.category = options.category ?? new.target.defaultCategory;
   }
+
+  /** The category of errors of this class unless the constructor names one. */
+  static defaultCategory: ErrorCategory = 'internal';
+}
+
+/** The category of any thrown value: `internal` for anything not a gapless error. */
+export function errorCategory(error: unknown): ErrorCategory {
+  return error instanceof GaplessError ? error.category : 'internal';
 }
 
 /** A caller passed something malformed: a bad date, range, granularity or series. */
 export class InvalidArgumentError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'bad_input';
+
   constructor(message: string, code = 'INVALID_ARGUMENT', options?: GaplessErrorOptions) {
     super(code, message, options);
   }
@@ -27,6 +59,8 @@ export class InvalidArgumentError extends GaplessError {
 
 /** The configuration (file, env or flags) is invalid; the message names the key. */
 export class ConfigError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'bad_input';
+
   constructor(message: string, options?: GaplessErrorOptions) {
     super('CONFIG_INVALID', message, options);
   }
@@ -34,6 +68,8 @@ export class ConfigError extends GaplessError {
 
 /** Something named does not exist: a feed, a series, a file. */
 export class NotFoundError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'not_found';
+
   constructor(message: string, code = 'NOT_FOUND', options?: GaplessErrorOptions) {
     super(code, message, options);
   }
@@ -41,6 +77,8 @@ export class NotFoundError extends GaplessError {
 
 /** A data source failed. `retryable` tells the retry loop whether to try again. */
 export class SourceError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'upstream';
+
   readonly retryable: boolean;
   /** How long the source asked us to wait (from `Retry-After`), if it said. */
   readonly retryAfterMs: number | undefined;
@@ -59,6 +97,8 @@ export class SourceError extends GaplessError {
 
 /** Reading or writing the store failed. */
 export class StorageError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'storage';
+
   constructor(message: string, options?: GaplessErrorOptions) {
     super('STORAGE_FAILED', message, options);
   }
@@ -66,6 +106,8 @@ export class StorageError extends GaplessError {
 
 /** The operation was cancelled through an `AbortSignal`. */
 export class CancelledError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'cancelled';
+
   constructor(message = 'operation cancelled') {
     super('CANCELLED', message);
   }
@@ -73,6 +115,8 @@ export class CancelledError extends GaplessError {
 
 /** The request conflicts with the current state, e.g. a job is already running. */
 export class ConflictError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'conflict';
+
   constructor(message: string, code = 'CONFLICT', options?: GaplessErrorOptions) {
     super(code, message, options);
   }
@@ -80,6 +124,8 @@ export class ConflictError extends GaplessError {
 
 /** Missing or wrong credentials (an API key). */
 export class UnauthorizedError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'unauthorized';
+
   constructor(message = 'a valid X-API-Key header is required') {
     super('UNAUTHORIZED', message);
   }

@@ -13,9 +13,11 @@ describe('parseTime', () => {
     expect(parseTime(1_706_659_200)).toBe(1_706_659_200_000);
     expect(parseTime('1706659200000')).toBe(1_706_659_200_000);
     expect(parseTime('now', 'end', 5)).toBe(5);
+    expect(parseTime(915_148_800_000)).toBe(Date.UTC(1999, 0, 1));
+    expect(parseTime('0')).toBe(0);
   });
 
-  it.each(['2024-02-31', '2024-13-01', 'yesterday', '', '12345678901', '2024/01/01'])(
+  it.each(['2024-02-31', '2024-13-01', 'yesterday', '', '12345678901234', '2024/01/01'])(
     'rejects %j with a message naming the argument',
     (bad) => {
       expect(() => parseTime(bad, '--start')).toThrow(InvalidArgumentError);

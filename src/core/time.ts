@@ -8,8 +8,8 @@ const MS_PER_DAY = 86_400_000;
  * Parses a point in time to epoch milliseconds (UTC).
  *
  * Accepts `now`, ISO dates (`2024-01-31`, midnight UTC), ISO date-times
- * (UTC unless an offset is given), epoch milliseconds (13 digits) and
- * epoch seconds (up to 10 digits), as numbers or strings.
+ * (UTC unless an offset is given), epoch milliseconds (11 to 13 digits)
+ * and epoch seconds (up to 10 digits), as numbers or strings.
  * @param what names the argument in the error message (`--start`, `end`).
  */
 export function parseTime(input: string | number, what = 'time', nowMs = Date.now()): number {
@@ -20,9 +20,11 @@ export function parseTime(input: string | number, what = 'time', nowMs = Date.no
   if (text === '') return fail('empty');
   if (text.toLowerCase() === 'now') return nowMs;
   if (/^\d+$/.test(text)) {
+    // Ten digits of seconds reach 2286; eleven would be year 5138, so 11-13
+    // digits are milliseconds (12 digits: 1973-2001, e.g. 1999-01-01 = 915148800000).
     if (text.length <= 10) return Number(text) * 1000;
-    if (text.length === 13) return Number(text);
-    return fail('a number must be epoch seconds (up to 10 digits) or epoch milliseconds (13)');
+    if (text.length <= 13) return Number(text);
+    return fail('a number must be epoch seconds (up to 10 digits) or epoch milliseconds (11-13)');
   }
   let ms: number;
   if (DATE_RE.test(text)) ms = Date.parse(`${text}T00:00:00Z`);

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { BackfillEngine, FillProgress, FillResult } from '../backfill/engine.js';
 import { CancelledError, GaplessError, InvalidArgumentError } from '../core/errors.js';
 import { makeSeries, type Series } from '../core/series.js';
-import type { FeedProviders } from '../app/feed-providers.js';
-import type { FillProgress } from '../seamless/history-provider.js';
-import { backfillJobsInProgress } from '../backfill/metrics.js';
 import type { BackfillJob, JobProgress } from './job.js';
 import type { Repositories } from './repositories.js';
 
@@ -14,13 +12,13 @@ export const WORKER_STATES = ['idle', 'running', 'stopping', 'stopped'] as const
 /** A worker state. */
 export type WorkerState = (typeof WORKER_STATES)[number];
 
-/** What providers a worker needs: a provider per series. */
-export type WorkerProviders = Pick<FeedProviders, 'providerFor'>;
+/** What a worker fills through: the runtime's backfill engine. */
+export type WorkerEngine = Pick<BackfillEngine, 'fill'>;
 
 /** Options of `new JobWorker`. */
 export interface JobWorkerOptions {
   readonly repos: Pick<Repositories, 'jobs'>;
-  readonly providers: WorkerProviders;
+  readonly engine: WorkerEngine;
   /** Lease owner name; default `{hostname}:{pid}:{random}`. */
   readonly workerId?: string;
   /** @default 30_000 */
@@ -66,7 +64,7 @@ function checkPositive(name: string, value: number | undefined, fallback: number
  * `completed` or `failed`. Resuming is by coverage: a job claimed again
  * fetches only what is still missing.
  * @example
- * const worker = new JobWorker({ repos, providers, onError: (e) => log.error(e) });
+ * const worker = new JobWorker({ repos, engine, onError: (e) => log.error(e) });
  * worker.start();
  * // ...
  * await worker.stop();
@@ -75,7 +73,7 @@ export class JobWorker {
   /** The lease owner name this worker claims with. */
   readonly workerId: string;
   readonly #repos: Pick<Repositories, 'jobs'>;
-  readonly #providers: WorkerProviders;
+  readonly #engine: WorkerEngine;
   readonly #leaseTtlMs: number;
   readonly #heartbeatMs: number;
   readonly #pollMs: number;
@@ -91,7 +89,7 @@ export class JobWorker {
 
   constructor(options: JobWorkerOptions) {
     this.#repos = options.repos;
-    this.#providers = options.providers;
+    this.#engine = options.engine;
     this.workerId =
       options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.#leaseTtlMs = checkPositive('leaseTtlMs', options.leaseTtlMs, 30_000);
@@ -251,33 +249,33 @@ export class JobWorker {
     const timer = setInterval(() => void beat(), this.#heartbeatMs);
     const base = progress;
     let failure: unknown;
-    let gaps = 0;
-    backfillJobsInProgress.inc();
+    let result: FillResult | undefined;
     try {
       const series = seriesOf(job);
-      const result = await this.#providers.providerFor(series).fillMissing(job.startTs, job.endTs, {
+      result = await this.#engine.fill(
         series,
-        signal: controller.signal,
-        onProgress: (p: FillProgress) => {
-          progress = {
-            cursorTs: p.cursorMs,
-            recordsWritten: base.recordsWritten + p.rowsWritten,
-            pagesFetched: base.pagesFetched + p.pagesFetched,
-          };
-          void beat();
+        { startMs: job.startTs, endMs: job.endTs },
+        {
+          signal: controller.signal,
+          onProgress: (p: FillProgress) => {
+            progress = {
+              cursorTs: p.cursorMs,
+              recordsWritten: base.recordsWritten + p.rowsWritten,
+              pagesFetched: base.pagesFetched + p.pagesFetched,
+            };
+            void beat();
+          },
         },
-      });
+      );
       progress = {
         cursorTs: result.window.endMs,
         recordsWritten: base.recordsWritten + result.rowsWritten,
         pagesFetched: base.pagesFetched + result.pagesFetched,
       };
-      gaps = result.gapsLeft.length;
     } catch (error) {
       failure = error;
     } finally {
       clearInterval(timer);
-      backfillJobsInProgress.dec();
     }
     await beats;
     if (controller.signal.aborted) {
@@ -289,9 +287,7 @@ export class JobWorker {
       await this.#end(job, lost ?? 'lease-lost');
       return;
     }
-    if (failure === undefined && gaps > 0) {
-      failure = new GaplessError('GAPS_LEFT', `${gaps} range(s) still missing after the backfill`);
-    }
+    if (failure === undefined && result !== undefined) failure = incomplete(result);
     const status = failure === undefined ? 'completed' : 'failed';
     await this.#repos.jobs.finish(
       job.id,
@@ -317,6 +313,27 @@ function seriesOf(job: BackfillJob): Series {
     kind: job.kind,
     granularity: job.granularity ?? undefined,
   });
+}
+
+/** Why a fill that returned is still not a completed job: rows refused, or gaps left. */
+function incomplete(result: FillResult): GaplessError | undefined {
+  if (result.rowsRejected > 0) {
+    const first = result.reports.flatMap((r) => r.violations).find((v) => v.severity === 'error');
+    const example = first === undefined ? '' : ` (first: row ${first.index}: ${first.rule})`;
+    return new GaplessError(
+      'CONFORMANCE_REJECTED',
+      `${result.rowsRejected} row(s) refused by conformance${example}; their bars stay missing`,
+      { category: 'upstream' },
+    );
+  }
+  if (result.gapsLeft.length > 0) {
+    return new GaplessError(
+      'GAPS_LEFT',
+      `${result.gapsLeft.length} range(s) still missing after the backfill`,
+      { category: 'upstream' },
+    );
+  }
+  return undefined;
 }
 
 function describe(error: unknown): string {

@@ -1,11 +1,13 @@
 import type { GaplessConfig } from '../config/schema.js';
-import { GaplessError, InvalidArgumentError } from '../core/errors.js';
-import { seriesId } from '../core/series.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { type Series, seriesId } from '../core/series.js';
 import { DAY_MS, formatTime } from '../core/time.js';
-import type { FeedProviders } from '../app/feed-providers.js';
-import type { TrackedSymbol } from './job.js';
+import type { Store } from '../storage/store.js';
+import type { BackfillJob, NewJob, TrackedSymbol } from './job.js';
 import type { Repositories } from './repositories.js';
 import { seriesForSymbol } from './tracked-series.js';
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Summary of the newest scheduled run, JSON-ready (`last_backfill` of the API). */
 export interface LastBackfill {
@@ -22,8 +24,13 @@ export type CancelTimer = () => void;
 /** Options of `new Scheduler`. */
 export interface SchedulerOptions {
   readonly config: GaplessConfig;
-  readonly repos: Pick<Repositories, 'symbols' | 'history'>;
-  readonly providers: Pick<FeedProviders, 'providerFor' | 'store'>;
+  readonly repos: Pick<Repositories, 'symbols' | 'history' | 'jobs'>;
+  /** Where coverage is read, to continue each series from its newest covered bar. */
+  readonly store: Pick<Store, 'coverage'>;
+  /** Called after jobs were enqueued, so a worker in this process claims them at once. */
+  readonly onEnqueued?: () => void;
+  /** How often the run checks on the jobs it enqueued. @default 1000 */
+  readonly pollMs?: number;
   /** The clock. @default Date.now */
   readonly now?: () => number;
   /** Calls `fn` after `ms`; tests pass a fake that fires on demand. @default setTimeout */
@@ -42,19 +49,25 @@ const realTimer = (fn: () => void, ms: number): CancelTimer => {
 
 /**
  * The daily incremental backfill of tracked symbols, at
- * `scheduler.hour:minute` UTC. Each active symbol's series continue from the
- * end of their newest covered range (or `initial_lookback_days` back when
- * empty) to now. Runs never overlap: one due while another is going is
- * skipped and counted.
+ * `scheduler.hour:minute` UTC. A run enqueues one backfill job per series of
+ * each active symbol, from the end of its newest covered range (or
+ * `initial_lookback_days` back when empty) to now, so scheduled work has
+ * leases, progress and cancel like any other job; a series with a job
+ * pending or running is skipped. The run then waits for its jobs (run by any
+ * worker) and records each symbol's outcome in the run log. Runs never
+ * overlap: one due while another is going is skipped and counted.
  * @example
- * const scheduler = new Scheduler({ config, repos, providers, onError: log });
+ * const scheduler = new Scheduler({ config, repos, store, onError: log });
  * scheduler.start();
  * scheduler.nextRunAt(Date.now()); // epoch ms of the next run
  */
 export class Scheduler {
   readonly #config: GaplessConfig;
   readonly #repos: SchedulerOptions['repos'];
-  readonly #providers: SchedulerOptions['providers'];
+  readonly #store: SchedulerOptions['store'];
+  readonly #onEnqueued: (() => void) | undefined;
+  readonly #pollMs: number;
+  readonly #stopping = new AbortController();
   readonly #now: () => number;
   readonly #setTimer: (fn: () => void, ms: number) => CancelTimer;
   readonly #onError: (error: unknown) => void;
@@ -72,7 +85,9 @@ export class Scheduler {
     }
     this.#config = options.config;
     this.#repos = options.repos;
-    this.#providers = options.providers;
+    this.#store = options.store;
+    this.#onEnqueued = options.onEnqueued;
+    this.#pollMs = options.pollMs ?? 1_000;
     this.#now = options.now ?? Date.now;
     this.#setTimer = options.setTimer ?? realTimer;
     this.#onError = options.onError;
@@ -122,6 +137,8 @@ export class Scheduler {
   /** Disarms the timer and waits for a run in progress to end. */
   async stop(): Promise<void> {
     this.#started = false;
+    // A run waiting for its jobs stops waiting; the jobs go on in the queue.
+    this.#stopping.abort();
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     await this.#current?.catch(() => undefined);
@@ -163,22 +180,35 @@ export class Scheduler {
 
   async #run(): Promise<LastBackfill> {
     const startedMs = this.#now();
+    const symbols = await this.#repos.symbols.list({ activeOnly: true });
+    const busy = new Set((await this.#repos.jobs.active()).map(jobSeriesKey));
+    const planned = [];
+    for (const tracked of symbols) planned.push(await this.#enqueue(tracked, busy));
+    if (planned.some((p) => p.jobs.length > 0)) this.#onEnqueued?.();
     let successful = 0;
     let failed = 0;
     let total = 0;
-    const symbols = await this.#repos.symbols.list({ activeOnly: true });
-    for (const tracked of symbols) {
-      const outcome = await this.#backfillSymbol(tracked);
-      total += outcome.records;
-      if (outcome.error === undefined) successful++;
+    for (const plan of planned) {
+      const jobs = await Promise.all(plan.jobs.map((job) => this.#settled(job)));
+      const records = jobs.reduce((n, j) => n + j.recordsWritten, 0);
+      const errors = [
+        ...plan.errors,
+        ...jobs
+          .filter((j) => j.status !== 'completed')
+          .map(
+            (j) => `${jobSeriesKey(j)}: job ${j.id} ${j.status}${j.error ? `: ${j.error}` : ''}`,
+          ),
+      ];
+      total += records;
+      if (errors.length === 0) successful++;
       else failed++;
       try {
         await this.#repos.history.record({
-          symbol: tracked.symbol,
-          backfillTimestamp: this.#now(),
-          recordsImported: outcome.records,
-          success: outcome.error === undefined,
-          errorDetails: outcome.error ?? null,
+          symbol: plan.symbol,
+          backfillTimestamp: startedMs,
+          recordsImported: records,
+          success: errors.length === 0,
+          errorDetails: errors.length === 0 ? null : errors.join('; '),
         });
       } catch (error) {
         this.#onError(error);
@@ -196,30 +226,58 @@ export class Scheduler {
     return summary;
   }
 
-  async #backfillSymbol(tracked: TrackedSymbol): Promise<{ records: number; error?: string }> {
+  /** Enqueues the jobs of one symbol's series; what could not be enqueued is an error. */
+  async #enqueue(
+    tracked: TrackedSymbol,
+    busy: Set<string>,
+  ): Promise<{ symbol: string; jobs: BackfillJob[]; errors: string[] }> {
     const all = seriesForSymbol(this.#config, tracked);
+    const out = { symbol: tracked.symbol, jobs: [] as BackfillJob[], errors: [] as string[] };
     if (all.length === 0) {
-      return { records: 0, error: `no feed has asset_class '${tracked.assetClass}'` };
+      out.errors.push(`no feed has asset_class '${tracked.assetClass}'`);
+      return out;
     }
-    let records = 0;
-    const errors: string[] = [];
     for (const series of all) {
+      if (busy.has(seriesId(series))) continue;
       try {
         const nowMs = this.#now();
-        const covered = await this.#providers.store.coverage(series);
+        const covered = await this.#store.coverage(series);
         const lastEnd = covered[covered.length - 1]?.endMs;
         const startMs = lastEnd ?? nowMs - this.#config.scheduler.initial_lookback_days * DAY_MS;
         if (startMs >= nowMs) continue;
-        const result = await this.#providers
-          .providerFor(series)
-          .fillMissing(startMs, nowMs, { series });
-        records += result.rowsWritten;
+        out.jobs.push(await this.#repos.jobs.create(newJob(series, startMs, nowMs)));
+        busy.add(seriesId(series));
       } catch (error) {
-        const why =
-          error instanceof GaplessError || error instanceof Error ? error.message : String(error);
-        errors.push(`${seriesId(series)}: ${why}`);
+        out.errors.push(`${seriesId(series)}: ${(error as Error)?.message ?? String(error)}`);
       }
     }
-    return errors.length === 0 ? { records } : { records, error: errors.join('; ') };
+    return out;
   }
+
+  /** The job once it has ended, or as it stands when the scheduler stops. */
+  async #settled(job: BackfillJob): Promise<BackfillJob> {
+    let now = job;
+    while (!TERMINAL.has(now.status) && !this.#stopping.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
+      now = (await this.#repos.jobs.get(job.id)) ?? now;
+    }
+    return now;
+  }
+}
+
+function newJob(series: Series, startMs: number, endMs: number): NewJob {
+  return {
+    source: series.source,
+    subject: series.subject,
+    kind: series.kind,
+    granularity: series.granularity ?? null,
+    startTs: startMs,
+    endTs: endMs,
+  };
+}
+
+function jobSeriesKey(job: Pick<BackfillJob, 'source' | 'subject' | 'kind' | 'granularity'>) {
+  return job.kind === 'trade'
+    ? `trade:${job.source}:${job.subject}`
+    : `candle:${job.source}:${job.subject}:${job.granularity}`;
 }

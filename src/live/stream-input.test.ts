@@ -5,13 +5,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CancelledError } from '../core/errors.js';
 import type { Candle } from '../core/rows.js';
 import { parseSeries } from '../core/series.js';
+import { HistoryProvider } from '../seamless/history-provider.js';
 import { SimMarket } from '../sim/market.js';
 import { type SimServer, startSimServer } from '../sim/server.js';
 import { createBinanceKlinesFetcher } from '../sources/binance-klines-fetcher.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../storage/embedded-store.js';
 import { EventRecorder } from './event-recorder.js';
-import { HistoryProvider } from '../seamless/history-provider.js';
 import { LiveFetcher } from './live-fetcher.js';
 import { StreamInput } from './stream-input.js';
 

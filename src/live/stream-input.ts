@@ -9,9 +9,9 @@ import {
   seriesStepMs,
 } from '../core/series.js';
 import { parseTime } from '../core/time.js';
+import type { HistoryProvider, TimeInput } from '../seamless/history-provider.js';
 import { checkNumber } from '../sources/options-check.js';
 import type { EventRecorder } from './event-recorder.js';
-import type { HistoryProvider, TimeInput } from '../seamless/history-provider.js';
 import type { LiveFetcher } from './live-fetcher.js';
 
 /** Options of `new StreamInput`. */

@@ -1,8 +1,8 @@
+import type { BackfillEngine } from '../backfill/engine.js';
 import type { Range } from '../core/range-math.js';
 import type { Frame } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 import type { Store } from '../storage/store.js';
-import type { AutoBackfiller } from './auto-backfiller.js';
 import type { DataSource, SourceCallOptions } from './data-source.js';
 
 /**
@@ -15,7 +15,7 @@ export class BackfillSource implements DataSource {
   readonly priority = 30;
 
   constructor(
-    private readonly backfiller: AutoBackfiller,
+    private readonly backfiller: BackfillEngine,
     private readonly store: Store,
   ) {}
 
@@ -26,14 +26,15 @@ export class BackfillSource implements DataSource {
 
   /** The closed part of `range` when the series' feed serves it, else nothing. */
   async coverage(series: Series, range: Range): Promise<Range[]> {
-    if (!this.backfiller.canBackfill(series, range)) return [];
+    if (!this.backfiller.canFill(series, range)) return [];
     const closed = this.backfiller.closedPart(series, range);
     return closed === undefined ? [] : [closed];
   }
 
   /** Backfills `range`, then reads it from the store. */
   async fetch(series: Series, range: Range, options: SourceCallOptions = {}): Promise<Frame> {
-    const result = await this.backfiller.backfill(series, range, {
+    const result = await this.backfiller.fill(series, range, {
+      wholeWindows: true,
       signal: options.signal,
       onProgress: options.onProgress,
       logger: options.logger,

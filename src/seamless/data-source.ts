@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import type { FillProgress } from '../backfill/engine.js';
+import type { ConformanceReport } from '../conformance/report.js';
 import type { Range } from '../core/range-math.js';
 import type { Frame, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
-import type { ConformanceReport } from '../conformance/report.js';
-import type { BackfillProgress } from './auto-backfiller.js';
 
 /** The kinds of source a seamless request draws from; also the keys of its counts. */
 export const SOURCE_NAMES = ['cache', 'storage', 'backfill', 'live'] as const;
@@ -17,7 +17,7 @@ export interface SourceCallOptions {
   /** The request's child logger (carries its request id). */
   readonly logger?: Logger | undefined;
   /** Progress of a backfill the call starts. */
-  readonly onProgress?: ((progress: BackfillProgress) => void) | undefined;
+  readonly onProgress?: ((progress: FillProgress) => void) | undefined;
   /** Conformance reports with violations found while the call stored rows. */
   readonly onReports?: ((reports: ConformanceReport[]) => void) | undefined;
 }

@@ -1,4 +1,4 @@
-import { GaplessError } from '../core/errors.js';
+import { type ErrorCategory, GaplessError } from '../core/errors.js';
 import type { Range } from '../core/range-math.js';
 import { type Series, seriesId } from '../core/series.js';
 import { formatTime } from '../core/time.js';
@@ -26,6 +26,7 @@ export interface SourceFailure {
  * ranges exactly; `failures` names sources that failed along the way.
  */
 export class DataUnavailableError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'upstream';
   readonly series: Series;
   readonly missing: Range[];
   readonly failures: SourceFailure[];
@@ -54,6 +55,7 @@ export interface SlaBreach {
 
 /** A request broke its SLA policy and the policy says `on_breach: 'raise'`. */
 export class SLAExceededError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'upstream';
   readonly breaches: SlaBreach[];
 
   constructor(what: string, breaches: SlaBreach[]) {
@@ -65,12 +67,4 @@ export class SLAExceededError extends GaplessError {
   }
 }
 
-/** Too many backfill windows are already waiting for a slot. */
-export class QueueFullError extends GaplessError {
-  constructor(limit: number) {
-    super(
-      'QUEUE_FULL',
-      `too many backfills waiting: the queue holds at most ${limit} (max_queued_requests); try again later`,
-    );
-  }
-}
+export { QueueFullError } from '../backfill/queue-full-error.js';

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
+import { Registry } from 'prom-client';
+import {
+  BackfillEngine,
+  type BackfillEngineOptions,
+  type FillProgress,
+} from '../backfill/engine.js';
+import { createBackfillMetrics } from '../backfill/metrics.js';
+import { ConformanceError, type ConformanceReport } from '../conformance/report.js';
+import { ConformanceReportLog } from '../conformance/report-log.js';
 import { CancelledError, GaplessError, InvalidArgumentError } from '../core/errors.js';
 import { makeRange, mergeRanges, type Range, subtractRanges } from '../core/range-math.js';
 import type { Frame, Row } from '../core/rows.js';
@@ -13,21 +22,6 @@ import {
 import { parseTime } from '../core/time.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import type { Store } from '../storage/store.js';
-import { ConformanceError, type ConformanceReport } from '../conformance/report.js';
-import { ConformanceReportLog } from '../conformance/report-log.js';
-import type { TimeInput } from './history-provider.js';
-import {
-  backgroundErrorsTotal,
-  backgroundQueueDepth,
-  recordCacheLookup,
-  sourceErrorsTotal,
-  sourceLatencySeconds,
-} from '../backfill/metrics.js';
-import {
-  AutoBackfiller,
-  type AutoBackfillerOptions,
-  type BackfillProgress,
-} from './auto-backfiller.js';
 import { BackfillSource } from './backfill-source.js';
 import { CacheSource, type CacheSourceOptions } from './cache-source.js';
 import type { DataSource, SourceName } from './data-source.js';
@@ -38,7 +32,9 @@ import {
   type SourceFailure,
 } from './errors.js';
 import { concatFrames, frameFromRows, sliceFrame } from './frame-ops.js';
+import type { TimeInput } from './history-provider.js';
 import { type LiveFeed, LiveSource } from './live-source.js';
+import { createSeamlessMetrics, type SeamlessMetrics } from './metrics.js';
 import { checkSlaPolicy, type SlaPolicy, type SlaReport, SlaTracker } from './sla.js';
 import { StorageSource } from './storage-source.js';
 
@@ -71,10 +67,17 @@ export interface SeamlessProviderOptions {
    * @default true
    */
   readonly enableBackgroundBackfill?: boolean | undefined;
-  /** Single-flight windows, concurrency and retries of backfills. */
+  /**
+   * The backfill engine to fill through (the runtime's, shared with jobs and
+   * the CLI); without one the provider builds its own from `backfill`.
+   */
+  readonly engine?: BackfillEngine | undefined;
+  /** The runtime's Prometheus registry; a private one when absent. */
+  readonly registry?: Registry | undefined;
+  /** Single-flight windows, concurrency and retries of backfills (without `engine`). */
   readonly backfill?:
     | Pick<
-        AutoBackfillerOptions,
+        BackfillEngineOptions,
         | 'windowBars'
         | 'singleFlightTtlMs'
         | 'maxConcurrentRequests'
@@ -121,7 +124,7 @@ export interface SeamlessRequest {
   readonly strategy?: Strategy | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Progress of a backfill this request waits for. */
-  readonly onProgress?: ((progress: BackfillProgress) => void) | undefined;
+  readonly onProgress?: ((progress: FillProgress) => void) | undefined;
   /** Correlates logs; a random UUID when absent. */
   readonly requestId?: string | undefined;
 }
@@ -162,7 +165,10 @@ export class SeamlessDataProvider {
   private readonly storage: StorageSource;
   private readonly live: LiveSource | undefined;
   private readonly backfillSource: BackfillSource;
-  private readonly backfiller: AutoBackfiller;
+  private readonly backfiller: BackfillEngine;
+  private readonly metrics: SeamlessMetrics;
+  /** The registry of this provider's metrics. */
+  readonly metricsRegistry: Registry;
   private readonly strategy: Strategy;
   private readonly backgroundEnabled: boolean;
   private readonly sla: SlaPolicy;
@@ -199,19 +205,23 @@ export class SeamlessDataProvider {
         : new CacheSource({ nowMs: this.nowMs, ...options.cache });
     this.storage = new StorageSource(options.store);
     this.live = options.live === undefined ? undefined : new LiveSource(options.live);
+    this.metricsRegistry = options.registry ?? options.engine?.metrics.registry ?? new Registry();
+    this.metrics = createSeamlessMetrics(this.metricsRegistry);
     const fetcherFor = options.fetcherFor ?? (() => undefined);
-    this.backfiller = new AutoBackfiller({
-      ...options.backfill,
-      store: options.store,
-      fetcherFor,
-      nowMs: this.nowMs,
-      logger: this.logger,
-      conformance: {
-        enabled: options.conformance?.enabled ?? true,
-        partialOk: options.conformance?.partialOk ?? false,
-      },
-      onReport: (report) => this.reports.add(report),
-    });
+    this.backfiller =
+      options.engine ??
+      new BackfillEngine({
+        ...options.backfill,
+        store: options.store,
+        fetcherFor,
+        nowMs: this.nowMs,
+        logger: this.logger,
+        metrics: createBackfillMetrics(this.metricsRegistry),
+        conformance: {
+          enabled: options.conformance?.enabled ?? true,
+          partialOk: options.conformance?.partialOk ?? false,
+        },
+      });
     this.backfillSource = new BackfillSource(this.backfiller, options.store);
   }
 
@@ -237,7 +247,7 @@ export class SeamlessDataProvider {
     };
     const requestId = checkRequestId(request.requestId);
     const log = this.logger.child({ reqId: requestId, series: seriesId(series) });
-    const sla = new SlaTracker(this.sla, `${seriesId(series)} request ${requestId}`);
+    const sla = new SlaTracker(this.sla, `${seriesId(series)} request ${requestId}`, this.metrics);
     const sources: Record<SourceName, number> = { cache: 0, storage: 0, backfill: 0, live: 0 };
     const failures: SourceFailure[] = [];
     const reports: ConformanceReport[] = [];
@@ -253,12 +263,15 @@ export class SeamlessDataProvider {
           signal,
           logger: log,
           onProgress: request.onProgress,
-          onReports: (r) => reports.push(...r),
+          onReports: (r) => {
+            reports.push(...r);
+            for (const report of r) this.reports.add(report);
+          },
           pieces,
           sources,
           failures,
         });
-        if (source.name === 'cache') recordCacheLookup(left.length === 0);
+        if (source.name === 'cache') this.metrics.recordCacheLookup(left.length === 0);
         return left;
       });
     }
@@ -386,7 +399,10 @@ export class SeamlessDataProvider {
         if (ctx.signal?.aborted) throw new CancelledError();
         const t0 = performance.now();
         const got = await source.fetch(series, piece, options);
-        sourceLatencySeconds.observe({ source: source.name }, (performance.now() - t0) / 1000);
+        this.metrics.sourceLatencySeconds.observe(
+          { source: source.name },
+          (performance.now() - t0) / 1000,
+        );
         const frame = toFrame(series, got, piece);
         // What the backfill could not store (conformance drops) stays missing.
         const served =
@@ -403,22 +419,24 @@ export class SeamlessDataProvider {
       if (PASS_THROUGH.some((E) => error instanceof E)) throw error;
       const message = error instanceof Error ? error.message : String(error);
       ctx.failures.push({ source: source.name, message, error });
-      sourceErrorsTotal.inc({ source: source.name });
+      this.metrics.sourceErrorsTotal.inc({ source: source.name });
       ctx.logger.warn({ source: source.name, err: message }, 'source failed; trying the next one');
     }
     return mergeRanges(left);
   }
 
   private startBackground(series: Series, ranges: Range[], requestId: string, log: Logger): void {
-    backgroundQueueDepth.inc();
+    this.backfiller.metrics.queueDepth.inc();
     const task: Promise<void> = this.backfiller
-      .backfill(series, ranges, { signal: this.closing.signal, logger: log })
+      .fill(series, ranges, { wholeWindows: true, signal: this.closing.signal, logger: log })
       .then(
-        (result) =>
+        (result) => {
+          for (const report of result.reports) this.reports.add(report);
           log.info(
-            { windows: result.windows.length, rows: result.rowsWritten },
+            { fetched: result.fetched.length, rows: result.rowsWritten },
             'background backfill done',
-          ),
+          );
+        },
         (error: unknown) => {
           if (error instanceof CancelledError && this.closing.signal.aborted) return;
           this.reportError(error, { series: seriesId(series), requestId }, log);
@@ -426,7 +444,7 @@ export class SeamlessDataProvider {
       )
       .finally(() => {
         this.background.delete(task);
-        backgroundQueueDepth.dec();
+        this.backfiller.metrics.queueDepth.dec();
       });
     this.background.add(task);
   }
@@ -436,7 +454,7 @@ export class SeamlessDataProvider {
     context: { series: string; requestId: string },
     log: Logger,
   ): void {
-    backgroundErrorsTotal.inc();
+    this.metrics.backgroundErrorsTotal.inc();
     log.error(
       { err: error instanceof Error ? error.message : String(error) },
       'background backfill failed',

@@ -1,8 +1,8 @@
 import { CancelledError, InvalidArgumentError } from '../core/errors.js';
 import type { Frame } from '../core/rows.js';
-import { seamlessSlaBreachesTotal, seamlessSlaDeadlineSeconds } from '../backfill/metrics.js';
 import type { SourceName } from './data-source.js';
 import { SLAExceededError, type SlaBreach } from './errors.js';
+import type { SeamlessMetrics } from './metrics.js';
 import { checkInt } from './options.js';
 
 /** What a request must meet. Every limit is optional; none means no check. */
@@ -64,6 +64,7 @@ export class SlaTracker {
   constructor(
     private readonly policy: SlaPolicy,
     private readonly what: string,
+    private readonly metrics: Pick<SeamlessMetrics, 'slaDeadlineSeconds' | 'slaBreachesTotal'>,
   ) {
     this.raise = (policy.onBreach ?? 'raise') === 'raise';
   }
@@ -126,7 +127,7 @@ export class SlaTracker {
   /** Ends the request: observes the total and checks the deadline. */
   finish(): SlaReport {
     const elapsedMs = performance.now() - this.startedMs;
-    seamlessSlaDeadlineSeconds.observe({ stage: 'total' }, elapsedMs / 1000);
+    this.metrics.slaDeadlineSeconds.observe({ stage: 'total' }, elapsedMs / 1000);
     const deadline = this.policy.deadlineMs;
     if (
       deadline !== undefined &&
@@ -152,7 +153,7 @@ export class SlaTracker {
   private finishStage(name: SourceName, t0: number): void {
     const ms = performance.now() - t0;
     this.stagesMs[name] = (this.stagesMs[name] ?? 0) + ms;
-    seamlessSlaDeadlineSeconds.observe({ stage: name }, ms / 1000);
+    this.metrics.slaDeadlineSeconds.observe({ stage: name }, ms / 1000);
     const budget = this.policy.stageBudgetsMs?.[name];
     if (budget !== undefined && ms > budget)
       this.breach({ stage: name, actualMs: ms, limitMs: budget });
@@ -169,6 +170,6 @@ export class SlaTracker {
 
   private breach(b: SlaBreach): void {
     this.breaches.push(b);
-    seamlessSlaBreachesTotal.inc({ stage: b.stage });
+    this.metrics.slaBreachesTotal.inc({ stage: b.stage });
   }
 }

@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
+import type { Runtime } from '../app/runtime.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Service } from '../app/runtime.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HistoryCache } from './history-cache.js';
 import { httpError, toErrorResponse } from './http-errors.js';
@@ -46,11 +46,11 @@ const REQUEST_ID_RE = /^[\w.-]{1,64}$/;
  * Builds the HTTP API over an opened service: every route of the OpenAPI
  * document, one error handler, request ids, JSON logs and metrics.
  * @example
- * const service = await openService(loadConfig());
+ * const service = await openRuntime(loadConfig());
  * const app = await createApp(service);
  * const res = await app.request('/health');
  */
-export async function createApp(service: Service, options: AppOptions = {}): Promise<GaplessApp> {
+export async function createApp(service: Runtime, options: AppOptions = {}): Promise<GaplessApp> {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new RangeError(

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Service } from '../app/runtime.js';
+import type { Runtime } from '../app/runtime.js';
 import type { HistoryCache } from './history-cache.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ParquetIndex } from './parquet-index.js';
 
 /** What every route group gets: the service and the app's shared helpers. */
 export interface ServerContext {
-  readonly service: Service;
+  readonly service: Runtime;
   readonly nowMs: () => number;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;

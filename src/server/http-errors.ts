@@ -1,15 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import {
-  ConfigError,
-  ConflictError,
-  GaplessError,
-  InvalidArgumentError,
-  NotFoundError,
-  SourceError,
-  StorageError,
-  UnauthorizedError,
-} from '../core/errors.js';
+import { type ErrorCategory, GaplessError } from '../core/errors.js';
 import { JobRunningError } from '../jobs/job-errors.js';
 
 /** The JSON body of every error response. */
@@ -26,6 +17,18 @@ export interface ErrorResponse {
 }
 
 const INTERNAL_MESSAGE = 'internal error; see the server log for the request id';
+
+// Cancelled work answers 503: the server is stopping, try again.
+const STATUS_BY_CATEGORY: Record<ErrorCategory, ContentfulStatusCode> = {
+  bad_input: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  upstream: 502,
+  storage: 500,
+  cancelled: 503,
+  internal: 500,
+};
 
 const HTTP_CODES: Partial<Record<number, string>> = {
   400: 'BAD_REQUEST',
@@ -57,15 +60,16 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     out.body.error.job_id = error.jobId;
     return out;
   }
-  if (error instanceof InvalidArgumentError || error instanceof ConfigError) {
-    return reply(400, error.code, error.message);
+  if (error instanceof GaplessError) {
+    const status = STATUS_BY_CATEGORY[error.category];
+    if (error.category === 'storage') {
+      return reply(status, error.code, 'storage failure; see the server log', true);
+    }
+    if (status >= 500 && error.category !== 'upstream') {
+      return reply(status, error.code, INTERNAL_MESSAGE, true);
+    }
+    return reply(status, error.code, error.message);
   }
-  if (error instanceof NotFoundError) return reply(404, error.code, error.message);
-  if (error instanceof ConflictError) return reply(409, error.code, error.message);
-  if (error instanceof UnauthorizedError) return reply(401, error.code, error.message);
-  if (error instanceof SourceError) return reply(502, error.code, error.message);
-  if (error instanceof StorageError)
-    return reply(500, error.code, 'storage failure; see the server log', true);
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return reply(
@@ -75,7 +79,6 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       status >= 500,
     );
   }
-  if (error instanceof GaplessError) return reply(500, error.code, INTERNAL_MESSAGE, true);
   return reply(500, 'INTERNAL', INTERNAL_MESSAGE, true);
 }
 

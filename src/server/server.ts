@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Service } from '../app/runtime.js';
+import type { Runtime } from '../app/runtime.js';
 import { type AppOptions, createApp, type GaplessApp } from './app.js';
 
 /** Options of {@link startServer}. */
@@ -42,7 +42,7 @@ export interface RunningServer {
  * await server.close();
  */
 export async function startServer(
-  service: Service,
+  service: Runtime,
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';

@@ -125,16 +125,15 @@ describe('SimMarket', () => {
     );
   });
 
-  it('is fast: a year of 1m candles in well under a second per million', () => {
-    const t0 = performance.now();
+  // Speed is measured in `npm run bench`, never asserted here: a timed test fails on a busy machine.
+  it('makes a year of 1m candles, one per bar', () => {
     const bars = new SimMarket().candles(
       'BTC/USDT',
       '1m',
       { startMs: START - 365 * DAY, endMs: START },
       NOW,
     );
-    const ms = performance.now() - t0;
     expect(bars).toHaveLength(525_600);
-    expect(ms).toBeLessThan(2_000);
+    expect(bars[1]!.tsMs - bars[0]!.tsMs).toBe(60_000);
   });
 });

@@ -57,6 +57,11 @@ export interface SimServerOptions {
   duplicateRows?: boolean;
   /** Rows inside a data page come out of order. */
   shuffleRows?: boolean;
+  /**
+   * Every candle whose bar number (open time / bar length) is a multiple of
+   * this is served broken (`high` below `low`), for conformance tests.
+   */
+  badRowsEvery?: number;
   /** Windows with no candles and no trades (for the market built here). */
   maintenance?: Range[];
   /**
@@ -338,7 +343,10 @@ class DataRoutes {
     private readonly market: SimMarket,
     private readonly nowMs: () => number,
     private readonly random: () => number,
-    private readonly faults: Pick<SimServerOptions, 'duplicateRows' | 'shuffleRows'>,
+    private readonly faults: Pick<
+      SimServerOptions,
+      'duplicateRows' | 'shuffleRows' | 'badRowsEvery'
+    >,
   ) {}
 
   /** `GET /api/v3/klines`: from `startTime` forward, else the last `limit` up to `endTime`/now. */
@@ -382,6 +390,12 @@ class DataRoutes {
         );
         rows = [...before, ...rows, rows[0]!];
       }
+    }
+    const every = this.faults.badRowsEvery;
+    if (every !== undefined) {
+      rows = rows.map((c) =>
+        Math.floor(c.tsMs / stepMs) % every === 0 ? { ...c, high: c.low - 1 } : c,
+      );
     }
     return this.#page(rows.map((c) => klineJson(c, stepMs)));
   }

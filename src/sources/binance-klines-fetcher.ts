@@ -48,7 +48,10 @@ export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions)
     async *pages(series, range, { signal, onRetry } = {}) {
       makeRange(range.startMs, range.endMs);
       if (!fetcher.supports(series)) {
-        throw new InvalidArgumentError(`${fetcher.name} cannot serve ${seriesId(series)}`);
+        throw new InvalidArgumentError(
+          `${fetcher.name} cannot serve ${seriesId(series)}`,
+          'UNSUPPORTED_SERIES',
+        );
       }
       const stepMs = seriesStepMs(series);
       const symbol = series.subject.replace('/', '');

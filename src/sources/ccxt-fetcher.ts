@@ -245,7 +245,10 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     async *pages(series, range, fetchOptions = {}) {
       makeRange(range.startMs, range.endMs);
       if (!fetcher.supports(series)) {
-        throw new InvalidArgumentError(`${name} cannot serve ${seriesId(series)}`, 'UNSUPPORTED');
+        throw new InvalidArgumentError(
+          `${name} cannot serve ${seriesId(series)}`,
+          'UNSUPPORTED_SERIES',
+        );
       }
       const parent = fetchOptions.signal ?? new AbortController().signal;
       await ready(fetchOptions, parent);

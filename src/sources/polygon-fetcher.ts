@@ -177,7 +177,7 @@ export function createPolygonFetcher(options: PolygonFetcherOptions): DataFetche
       if (!fetcher.supports(series)) {
         throw new InvalidArgumentError(
           `${name} cannot serve ${seriesId(series)} (candles of ${Object.keys(TIMESPANS).join(', ')})`,
-          'UNSUPPORTED',
+          'UNSUPPORTED_SERIES',
         );
       }
       const apiKey = options.apiKey ?? process.env.POLYGON_API_KEY;

@@ -48,7 +48,7 @@ export function createSimFetcher(options: SimFetcherOptions = {}): DataFetcher {
       if (!fetcher.supports(series)) {
         throw new InvalidArgumentError(
           `${fetcher.name} cannot serve ${seriesId(series)}`,
-          'UNSUPPORTED',
+          'UNSUPPORTED_SERIES',
         );
       }
       if (!market.has(series.subject)) {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { openService, type Service } from '../../src/app/runtime.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { freshDatabase } from './postgres.js';
 
@@ -28,7 +28,7 @@ export const DAY_JOB = {
 /** A running test server over a temp data dir (and a fresh database in postgres mode). */
 export interface TestServer {
   readonly url: string;
-  readonly service: Service;
+  readonly service: Runtime;
   readonly server: RunningServer;
   readonly dataDir: string;
   close(): Promise<void>;
@@ -43,7 +43,7 @@ export interface TestServerOptions {
 }
 
 /**
- * Starts `openService` + `startServer` on 127.0.0.1:0 with the in-process sim
+ * Starts `openRuntime` + `startServer` on 127.0.0.1:0 with the in-process sim
  * feed (`BTC/USDT`, `ETH/USDT`; 1m and 1h candles) and admin key {@link API_KEY}.
  */
 export async function startTestServer(
@@ -69,7 +69,7 @@ export async function startTestServer(
     scheduler: { initial_lookback_days: 1 },
     ...options.config,
   });
-  const service = await openService(config, {
+  const service = await openRuntime(config, {
     worker: options.worker ?? true,
     onError: () => undefined,
   });

@@ -1,17 +1,15 @@
 import { MultiBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import type { GaplessConfig } from '../../config/schema.js';
+import { startMetricsServer } from '../../app/metrics-server.js';
+import type { FillResult } from '../../backfill/engine.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
 import { parseTime } from '../../core/time.js';
-import type { TrackedSymbol } from '../../jobs/job.js';
-import { openRepositories } from '../../jobs/repositories.js';
 import { trackedSeriesSelection } from '../../jobs/tracked-series.js';
-import type { FillResult } from '../../seamless/history-provider.js';
-import { type CommonFlags, openApp } from '../app.js';
-import { describeError, exitCodeFor } from '../exit-codes.js';
-import { positiveInt, withCommonFlags, withSelectionFlags } from '../options.js';
+import { type CommonFlags, openAppWithJobs } from '../app.js';
+import { describeError, EXIT, exitCodeFor } from '../exit-codes.js';
+import { portNumber, positiveInt, withCommonFlags, withSelectionFlags } from '../options.js';
 
 interface BackfillFlags extends CommonFlags {
   feed?: string[];
@@ -21,6 +19,7 @@ interface BackfillFlags extends CommonFlags {
   start?: string;
   end?: string;
   parallel: string;
+  metricsPort?: string;
 }
 
 interface Outcome {
@@ -39,6 +38,7 @@ export function registerBackfillCommand(program: Command): void {
     .option('--start <time>', 'start (ISO date/time, epoch s or ms); default 5 years ago')
     .option('--end <time>', 'end, exclusive; default now')
     .option('--parallel <n>', 'series backfilled at once', '4')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port while running')
     .action(async (flags: BackfillFlags) => {
       process.exitCode = await runBackfill(flags);
     });
@@ -51,9 +51,20 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
   const endMs = flags.end === undefined ? nowMs : parseTime(flags.end, '--end', nowMs);
   makeRange(startMs, endMs, '--start/--end');
   const parallel = positiveInt(flags.parallel, '--parallel');
-  const app = await openApp(flags);
+  const metricsPort =
+    flags.metricsPort === undefined ? undefined : portNumber(flags.metricsPort, '--metrics-port');
+  const app = await openAppWithJobs(flags);
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(app.registry, { port: metricsPort }).catch(async (error) => {
+          await app.close();
+          throw error;
+        });
+  if (metrics !== undefined) process.stderr.write(`metrics: ${metrics.url}\n`);
   try {
-    const series = trackedSeriesSelection(app.config, await trackedSymbols(app.config), {
+    const tracked = await app.repos.symbols.list({ activeOnly: true });
+    const series = trackedSeriesSelection(app.config, tracked, {
       feeds: flags.feed,
       subjects: flags.symbols,
       kinds: flags.kind,
@@ -77,11 +88,14 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
         const bar = bars?.create(1000, 0, { series: id, rows: 0 });
         const began = performance.now();
         try {
-          const result = await app.providerFor(s).fillMissing(startMs, endMs, {
-            series: s,
-            onProgress: (p) =>
-              bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), { rows: p.rowsWritten }),
-          });
+          const result = await app.engine.fill(
+            s,
+            { startMs, endMs },
+            {
+              onProgress: (p) =>
+                bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), { rows: p.rowsWritten }),
+            },
+          );
           bar?.update(1000, { rows: result.rowsWritten });
           outcomes.push({ series: s, result, seconds: (performance.now() - began) / 1000 });
         } catch (error) {
@@ -92,16 +106,36 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     await Promise.all(Array.from({ length: Math.min(parallel, series.length) }, worker));
     bars?.stop();
     printSummary(series, outcomes);
+    for (const o of outcomes) {
+      if (o.result !== undefined && o.result.rowsRejected > 0) {
+        process.stderr.write(`${rejectedLine(o.result)}\n`);
+      }
+    }
     const failed = outcomes.filter((o) => o.error !== undefined);
     for (const f of failed) {
       process.stderr.write(
         `error: backfill of ${seriesId(f.series)} failed: ${describeError(f.error)}\n`,
       );
     }
-    return failed.length === 0 ? 0 : exitCodeFor(failed[0]!.error);
+    if (failed.length > 0) return exitCodeFor(failed[0]!.error);
+    // Rows refused by conformance are a source failure: stored data is exact, but incomplete.
+    return outcomes.some((o) => (o.result?.rowsRejected ?? 0) > 0) ? EXIT.source : EXIT.ok;
   } finally {
+    await metrics?.close();
     await app.close();
   }
+}
+
+/** One line per series with refused rows: how many, and the first rule broken. */
+function rejectedLine(result: FillResult): string {
+  const errors = result.reports.flatMap((r) => r.violations).filter((v) => v.severity === 'error');
+  const rules = [...new Set(errors.map((v) => v.rule))].join(', ');
+  const first = errors[0];
+  const where =
+    first === undefined
+      ? ''
+      : `; first at row ${first.index} (${new Date(first.ts).toISOString()}): ${first.detail}`;
+  return `rejected: ${seriesId(result.series)}: ${result.rowsRejected} row(s) refused by conformance (${rules})${where}; their bars stay missing`;
 }
 
 function printSummary(order: Series[], outcomes: Outcome[]): void {
@@ -117,18 +151,12 @@ function printSummary(order: Series[], outcomes: Outcome[]): void {
       (o.result?.rowsWritten ?? 0).toLocaleString('en-US'),
       o.result ? String(o.result.gapsLeft.length) : '?',
       `${o.seconds.toFixed(1)}s`,
-      o.error === undefined ? 'ok' : 'failed',
+      o.error !== undefined
+        ? 'failed'
+        : (o.result?.rowsRejected ?? 0) > 0
+          ? `rejected ${o.result!.rowsRejected}`
+          : 'ok',
     ]);
   }
   process.stdout.write(`${table.toString()}\n`);
-}
-
-// Tracked symbols (`gapless symbols add`) are backfilled too when subjects are `*` or absent.
-async function trackedSymbols(config: GaplessConfig): Promise<TrackedSymbol[]> {
-  const repos = await openRepositories(config);
-  try {
-    return await repos.symbols.list({ activeOnly: true });
-  } finally {
-    await repos.close();
-  }
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
+import { openRuntime } from '../../app/runtime.js';
 import { loadConfig } from '../../config/load-config.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { openService } from '../../app/runtime.js';
 import { createLogger } from '../../server/logger.js';
 import { startServer } from '../../server/server.js';
 import type { CommonFlags } from '../app.js';
@@ -30,7 +30,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const host = flags.host ?? config.server.host;
   const port = flags.port === undefined ? config.server.port : portOf(flags.port);
   const logger = createLogger();
-  const service = await openService(config, {
+  const service = await openRuntime(config, {
     worker: true,
     scheduler: flags.scheduler,
     onError: (error) => logger.error({ err: error }, 'background failure'),

@@ -15,6 +15,7 @@ interface SimFlags {
   truncateRate?: string;
   duplicateRows?: boolean;
   shuffleRows?: boolean;
+  badRowsEvery?: string;
   maintenance: string[];
   faultSeed?: string;
 }
@@ -69,6 +70,9 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   if (flags.truncateRate !== undefined) {
     options.truncateRate = number('--truncate-rate', flags.truncateRate, 0, 1);
   }
+  if (flags.badRowsEvery !== undefined) {
+    options.badRowsEvery = integer('--bad-rows-every', flags.badRowsEvery, 1);
+  }
   return options;
 }
 
@@ -89,6 +93,7 @@ export function registerSimCommand(program: Command): void {
     .option('--truncate-rate <share>', 'share of data requests answered with a cut body, 0..1')
     .option('--duplicate-rows', 'repeat rows across page edges')
     .option('--shuffle-rows', 'put rows out of order inside a page')
+    .option('--bad-rows-every <n>', 'serve every n-th candle broken (high below low)')
     .option(
       '--maintenance <start/end>',
       'a window with no data, ISO or epoch (repeatable)',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { openRuntime } from '../../app/runtime.js';
 import { loadConfig } from '../../config/load-config.js';
-import { openService } from '../../app/runtime.js';
 import type { CommonFlags } from '../app.js';
 import { describeError } from '../exit-codes.js';
 import { withCommonFlags } from '../options.js';
@@ -20,7 +20,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--id <name>', 'worker id used as lease owner (default host:pid:random)')
     .action(async (flags: WorkerFlags) => {
       const config = loadConfig({ path: flags.config, dataDir: flags.dataDir });
-      const service = await openService(config, {
+      const service = await openRuntime(config, {
         scheduler: false,
         ...(flags.id === undefined ? {} : { workerId: flags.id }),
         onError: (error) => process.stderr.write(`worker: ${describeError(error)}\n`),

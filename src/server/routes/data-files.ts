@@ -47,7 +47,7 @@ const DAY_FILE_RE = /^(\d{4}-\d{2}-\d{2})\.parquet$/;
 
 /** `GET /data/backfill/index` and `GET /data/backfill/{source}/{subject}/{kind}/{granularity}/{file}`. */
 export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
-  const store = ctx.service.providers.store;
+  const store = ctx.service.store;
 
   app.get('/data/backfill/index', async (c) => {
     const q = parseQuery(c, indexQuerySchema);

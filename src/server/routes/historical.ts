@@ -45,7 +45,7 @@ const CONTENT_TYPES = {
 /** `GET /api/v1/historical/{symbol}`: stored candles as streamed JSON, CSV or Parquet. */
 export function registerHistoricalRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
   const { service } = ctx;
-  const store = service.providers.store;
+  const store = service.store;
 
   app.get('/api/v1/historical/:symbol', async (c) => {
     const query = parseQuery(c, historicalQuerySchema);
@@ -139,7 +139,7 @@ function streamOf(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
  * directory are removed once the stream ends or the client goes away.
  */
 async function exportedParquet(
-  store: ServerContext['service']['providers']['store'],
+  store: ServerContext['service']['store'],
   series: Series,
   range: Range,
 ): Promise<{ stream: ReadableStream<Uint8Array>; sizeBytes: number }> {

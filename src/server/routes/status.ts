@@ -5,7 +5,6 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { mergeRanges, totalMs } from '../../core/range-math.js';
 import { formatTime } from '../../core/time.js';
-import { metricsRegistry } from '../../backfill/metrics.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { parseQuery } from '../validation.js';
 
@@ -32,7 +31,7 @@ export interface DataStatus {
 
 /** Reads the stored data's summary: series, records, newest bar, completeness. */
 export async function dataStatus(ctx: ServerContext): Promise<DataStatus> {
-  const store = ctx.service.providers.store;
+  const store = ctx.service.store;
   const series = await store.listSeries();
   let records = 0;
   let latest: number | null = null;
@@ -66,7 +65,7 @@ export function registerStatusRoutes(app: Hono<AppEnv>, ctx: ServerContext): voi
   app.get('/health', async (c) => {
     parseQuery(c, noQuery);
     const [storage, database] = await Promise.all([
-      access(service.providers.store.dataDir, constants.R_OK | constants.W_OK).then(
+      access(service.store.dataDir, constants.R_OK | constants.W_OK).then(
         () => true,
         () => false,
       ),
@@ -124,8 +123,8 @@ export function registerStatusRoutes(app: Hono<AppEnv>, ctx: ServerContext): voi
 
   app.get('/metrics', async (c) => {
     parseQuery(c, noQuery);
-    // The app's HTTP and job-store metrics plus the library's backfill, cache and SLA metrics.
-    const registry = Registry.merge([ctx.metrics.registry, metricsRegistry]);
+    // The app's HTTP and job-store metrics plus the runtime's backfill metrics.
+    const registry = Registry.merge([ctx.metrics.registry, ctx.service.registry]);
     return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
   });
 }

@@ -1,11 +1,11 @@
 import type { FeedConfig } from '../config/schema.js';
-import { createBinanceKlinesFetcher } from './binance-klines-fetcher.js';
-import { createCcxtFetcher } from './ccxt-fetcher.js';
-import type { DataFetcher } from './data-fetcher.js';
-import { createPolygonFetcher } from './polygon-fetcher.js';
-import type { LimiterConfig } from './rate-limit/create-limiter.js';
-import type { RetryOptions } from './retry.js';
-import { createSimFetcher } from './sim-fetcher.js';
+import { createBinanceKlinesFetcher } from '../sources/binance-klines-fetcher.js';
+import { createCcxtFetcher } from '../sources/ccxt-fetcher.js';
+import type { DataFetcher } from '../sources/data-fetcher.js';
+import { createPolygonFetcher } from '../sources/polygon-fetcher.js';
+import type { LimiterConfig } from '../sources/rate-limit/create-limiter.js';
+import type { RetryOptions } from '../sources/retry.js';
+import { createSimFetcher } from '../sources/sim-fetcher.js';
 
 /**
  * The fetcher a configured feed describes: the in-process sim, Polygon.io
@@ -49,7 +49,7 @@ export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataF
 /** A feed's `rate_limit` block as limiter options (what the fetchers and `createLimiter` take). */
 export function limiterConfigOf(
   limit: NonNullable<FeedConfig['rate_limit']>,
-): LimiterConfig & { requestWeight: number } {
+): LimiterConfig & { requestWeight?: number } {
   return {
     tokensPerInterval: limit.tokens_per_interval,
     intervalMs: limit.interval_ms,
@@ -57,7 +57,7 @@ export function limiterConfigOf(
     maxConcurrency: limit.max_concurrency,
     minIntervalMs: limit.min_interval_s * 1000,
     penaltyBackoffMs: limit.penalty_backoff_ms,
-    requestWeight: limit.request_weight,
+    ...(limit.request_weight === undefined ? {} : { requestWeight: limit.request_weight }),
     ...(limit.scope === undefined ? {} : { scope: limit.scope }),
     ...(limit.redis_dsn === undefined ? {} : { redisDsn: limit.redis_dsn }),
     ...(limit.key_template === undefined ? {} : { keyTemplate: limit.key_template }),

@@ -1,23 +1,28 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { findFeed } from '../config/feeds.js';
 import type { GaplessConfig } from '../config/schema.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Series } from '../core/series.js';
+import type { LiveFeed } from '../seamless/live-source.js';
+import {
+  SeamlessDataProvider,
+  type SeamlessProviderOptions,
+} from '../seamless/seamless-provider.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
-import { createFeedFetcher } from '../sources/feed-fetcher.js';
 import type { Store } from '../storage/store.js';
-import type { LiveFeed } from './live-source.js';
-import { SeamlessDataProvider, type SeamlessProviderOptions } from './seamless-provider.js';
+import { createFeedFetcher } from './feed-fetcher.js';
 
 /**
- * What {@link createSeamlessProvider} builds on. A `FeedProviders` (from
- * `openFeedProviders`) fits as is: its `store` is used and fetchers are made
- * from the configured feeds.
+ * What {@link createSeamlessProvider} builds on. A `DataRuntime` (from
+ * `openDataRuntime`) fits as is: its store, fetchers and registry are used.
  */
 export interface SeamlessDependencies {
   readonly store: Store;
   /** Fetcher per series; by default one per configured feed, made on first use. */
   readonly fetcherFor?: (series: Series) => DataFetcher | undefined;
+  /** The runtime's registry, so `/metrics` shows the provider's metrics. */
+  readonly registry?: Registry;
   readonly live?: LiveFeed;
   readonly logger?: Logger;
   readonly onError?: SeamlessProviderOptions['onError'];
@@ -29,8 +34,8 @@ export interface SeamlessDependencies {
  * block of a validated configuration.
  * @example
  * const config = loadConfig();
- * const feeds = await openFeedProviders(config);
- * const provider = createSeamlessProvider(config, feeds);
+ * const runtime = await openDataRuntime(config);
+ * const provider = createSeamlessProvider(config, runtime);
  */
 export function createSeamlessProvider(
   config: GaplessConfig,
@@ -65,6 +70,7 @@ export function createSeamlessProvider(
     store: deps.store,
     fetcherFor,
     live: deps.live,
+    registry: deps.registry,
     strategy: block.strategy,
     enableBackgroundBackfill: block.enable_background_backfill,
     backfill: {
