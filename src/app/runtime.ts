@@ -9,6 +9,7 @@ import { JobService } from '../jobs/job-service.js';
 import { JobWorker, type JobWorkerOptions } from '../jobs/job-worker.js';
 import { openRepositories, type Repositories } from '../jobs/repositories.js';
 import { type LastBackfill, Scheduler } from '../jobs/scheduler.js';
+import { createSeamlessMetrics } from '../seamless/metrics.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../storage/embedded-store.js';
 import { createFeedFetcher } from './feed-fetcher.js';
@@ -46,6 +47,8 @@ export async function openDataRuntime(
   const store = await openEmbeddedStore({ dataDir: config.data_dir });
   const registry = new Registry();
   const metrics = createBackfillMetrics(registry);
+  // Registered up front so `/metrics` lists them before the first seamless request.
+  createSeamlessMetrics(registry);
   const fetchers = new Map<string, DataFetcher>();
   const fetcherFor = (series: Series): DataFetcher => {
     let fetcher = fetchers.get(series.source);

@@ -369,7 +369,12 @@ export class BackfillEngine {
     return this.#flights.run(
       key,
       (signal, report) => this.#fly(key, series, window, signal, report, options),
-      { signal: options.signal, onProgress: onProgress as (p: FlightProgress) => void },
+      {
+        signal: options.signal,
+        onProgress: onProgress as (p: FlightProgress) => void,
+        // A job or CLI run that is cancelled returns only once its writes have stopped.
+        drain: options.wholeWindows !== true,
+      },
     );
   }
 

@@ -48,7 +48,16 @@ export class SingleFlight<T> {
   run(
     key: string,
     start: (signal: AbortSignal, report: (progress: FlightProgress) => void) => Promise<T>,
-    options: { signal?: AbortSignal | undefined; onProgress?: (p: FlightProgress) => void } = {},
+    options: {
+      signal?: AbortSignal | undefined;
+      onProgress?: (p: FlightProgress) => void;
+      /**
+       * When this caller's abort stops the work (it was the last waiter),
+       * reject only once the work has wound down, so nothing is still being
+       * written after the caller moved on.
+       */
+      drain?: boolean;
+    } = {},
   ): Promise<T> {
     const { signal, onProgress } = options;
     if (signal?.aborted) return Promise.reject(new CancelledError());
@@ -74,6 +83,16 @@ export class SingleFlight<T> {
           // Nobody wants it any more: stop the work and let the next caller start afresh.
           if (this.flights.get(key) === f) this.flights.delete(key);
           f.controller.abort();
+          if (options.drain) {
+            // Progress of the last writes still reaches this caller while the work winds down.
+            if (onProgress) f.listeners.add(onProgress);
+            const cancelled = () => {
+              if (onProgress) f.listeners.delete(onProgress);
+              reject(new CancelledError());
+            };
+            f.promise.then(cancelled, cancelled);
+            return;
+          }
         }
         reject(new CancelledError());
       };
