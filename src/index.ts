@@ -32,5 +32,5 @@ export { createCcxtFetcher } from './sources/ccxt-fetcher.js';
 export type { DataFetcher, FetchEvents, FetchOptions } from './sources/data-fetcher.js';
 export { createPolygonFetcher, type PolygonFetcherOptions } from './sources/polygon-fetcher.js';
 export { createSimFetcher } from './sources/sim-fetcher.js';
-export { openEmbeddedStore } from './storage/embedded-store.js';
-export type { Store, WriteResult } from './storage/store.js';
+export type { Store, WriteResult } from './storage/index.js';
+export { openEmbeddedStore } from './storage/index.js';

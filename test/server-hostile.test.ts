@@ -413,12 +413,20 @@ for (const mode of MODES) {
       const jobsBefore = await server.service.jobs.list({ limit: 500 });
       const symbolsBefore = await server.service.repos.symbols.list();
       const before = digest(server.dataDir);
-      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      // A fresh connection per request: @hono/node-server closes a kept-alive socket whose
+      // unread request body takes over 500 ms to drain, which a loaded machine can hit.
+      const agent = new Agent({ keepAlive: false, maxSockets: 8 });
       const failures: string[] = [];
       try {
         for (let i = 0; i < requests.length; i += 8) {
           const batch = requests.slice(i, i + 8);
-          const answers = await Promise.all(batch.map((r) => send(server.url, agent, r)));
+          const answers = await Promise.all(
+            batch.map((r) =>
+              send(server.url, agent, r).catch((e: unknown) => {
+                throw new Error(`${r.method} ${r.path.slice(0, 200)}: ${String(e)}`);
+              }),
+            ),
+          );
           answers.forEach((a, j) => {
             const r = batch[j]!;
             const what = `${r.method} ${r.path.slice(0, 120)} ${r.body?.slice(0, 80) ?? ''} -> ${a.status} ${a.text.slice(0, 200)}`;

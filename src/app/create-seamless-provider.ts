@@ -10,7 +10,7 @@ import {
   type SeamlessProviderOptions,
 } from '../seamless/seamless-provider.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 import { createFeedFetcher } from './feed-fetcher.js';
 
 /**

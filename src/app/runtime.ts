@@ -5,13 +5,15 @@ import { type BackfillMetrics, createBackfillMetrics } from '../backfill/metrics
 import { findFeed } from '../config/feeds.js';
 import type { GaplessConfig } from '../config/schema.js';
 import type { Series } from '../core/series.js';
+import type { Repositories } from '../jobs/job.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobWorker, type JobWorkerOptions } from '../jobs/job-worker.js';
-import { openRepositories, type Repositories } from '../jobs/repositories.js';
+import { openRepositories } from '../jobs/repositories.js';
 import { type LastBackfill, Scheduler } from '../jobs/scheduler.js';
 import { createSeamlessMetrics } from '../seamless/metrics.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
-import { type EmbeddedStore, openEmbeddedStore } from '../storage/embedded-store.js';
+import type { FileStore } from '../storage/index.js';
+import { openEmbeddedStore } from '../storage/index.js';
 import { createFeedFetcher } from './feed-fetcher.js';
 
 /** Options of {@link openDataRuntime}. */
@@ -23,7 +25,7 @@ export interface DataRuntimeOptions {
 /** The data half of a runtime: store, fetchers, engine and metrics (no jobs). */
 export interface DataRuntime {
   readonly config: GaplessConfig;
-  readonly store: EmbeddedStore;
+  readonly store: FileStore;
   /** The one registry of this runtime's metrics. */
   readonly registry: Registry;
   readonly metrics: BackfillMetrics;

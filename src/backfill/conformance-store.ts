@@ -6,7 +6,7 @@ import { floorToBar } from '../core/granularity.js';
 import { intersectRanges, type Range } from '../core/range-math.js';
 import { type CandleColumns, candleAt, type Frame, type Row } from '../core/rows.js';
 import { type Series, seriesStepMs } from '../core/series.js';
-import type { Store, WriteResult } from '../storage/store.js';
+import type { Store, WriteResult } from '../storage/index.js';
 
 /** Options of {@link conformanceStore}. */
 export interface ConformanceStoreOptions {

@@ -15,7 +15,7 @@ import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
 import { checkNumber } from '../sources/options-check.js';
 import { withRetry } from '../sources/retry.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 import { closedWindow } from './closed-window.js';
 import { conformanceStore } from './conformance-store.js';
 import { fillWindow, type WindowFill } from './fill-window.js';

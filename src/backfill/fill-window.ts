@@ -4,7 +4,7 @@ import { missingRanges, type Range, totalMs } from '../core/range-math.js';
 import type { CandleColumns, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 import { CandleColumnBuffer } from './candle-column-buffer.js';
 import { type Chunk, DayBatcher, ObjectRowBuffer } from './day-batcher.js';
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { GRANULARITIES, parseGranularity } from '../core/granularity.js';
+import { parseKeyTemplate } from '../core/key-template.js';
 import { KINDS } from '../core/series.js';
-import { parseKeyTemplate } from '../sources/rate-limit/key-template.js';
-import { LIMITER_SCOPES } from '../sources/rate-limit/limiter.js';
+
+/** Where a rate limit is shared (the config's own list; the limiter checks the mapping's type). */
+export const LIMIT_SCOPES = ['local', 'process', 'cluster'] as const;
 
 const granularity = z.string().refine(
   (g) => {
@@ -40,7 +42,7 @@ export const rateLimitSchema = z
     /** Pause of every user after a 429 (a longer `Retry-After` wins). */
     penalty_backoff_ms: z.number().int().nonnegative().default(5_000),
     /** `local`, `process` or `cluster`; `cluster` when `redis_dsn`/`REDIS_URL` is set, else `process`. */
-    scope: z.enum(LIMITER_SCOPES).optional(),
+    scope: z.enum(LIMIT_SCOPES).optional(),
     /** Redis of `cluster` scope; also `REDIS_URL`. */
     redis_dsn: z
       .string()

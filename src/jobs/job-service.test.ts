@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/cli.js';
 import { parseConfig } from '../config/load-config.js';
 import { openEmbeddedRepositories } from './embedded/open.js';
-import type { BackfillJob } from './job.js';
+import type { BackfillJob, Repositories } from './job.js';
 import { JobRunningError } from './job-errors.js';
 import { JobService, type SubmitJobInput } from './job-service.js';
-import type { Repositories } from './repositories.js';
 
 const NOW = Date.UTC(2024, 6, 1, 12);
 const OK: SubmitJobInput = {

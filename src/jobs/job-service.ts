@@ -4,6 +4,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../core/erro
 import { makeRange } from '../core/range-math.js';
 import { makeSeries } from '../core/series.js';
 import { DAY_MS, parseTime } from '../core/time.js';
+import type { Repositories } from './job.js';
 import {
   type BackfillJob,
   JOB_STATUSES,
@@ -13,7 +14,6 @@ import {
 } from './job.js';
 import { JobRunningError } from './job-errors.js';
 import { type JobView, jobView } from './job-view.js';
-import type { Repositories } from './repositories.js';
 
 /** What a client submits; times as ISO date/time, epoch ms or epoch s. */
 export interface SubmitJobInput {

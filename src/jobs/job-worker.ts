@@ -3,8 +3,7 @@ import { hostname } from 'node:os';
 import type { BackfillEngine, FillProgress, FillResult } from '../backfill/engine.js';
 import { CancelledError, GaplessError, InvalidArgumentError } from '../core/errors.js';
 import { makeSeries, type Series } from '../core/series.js';
-import type { BackfillJob, JobProgress } from './job.js';
-import type { Repositories } from './repositories.js';
+import type { BackfillJob, JobProgress, Repositories } from './job.js';
 
 /** Lifecycle of a worker: `idle` -> `running` -> `stopping` -> `stopped`. */
 export const WORKER_STATES = ['idle', 'running', 'stopping', 'stopped'] as const;

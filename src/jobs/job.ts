@@ -149,3 +149,18 @@ export interface HistoryRepository {
   record(entry: BackfillHistoryEntry): Promise<void>;
   list(options: { limit: number; symbol?: string }): Promise<BackfillHistoryEntry[]>;
 }
+
+/** Where jobs, tracked symbols and history live. */
+export type RepositoryMode = 'embedded' | 'postgres';
+
+/** The three repositories of one backend, opened together. */
+export interface Repositories {
+  readonly mode: RepositoryMode;
+  readonly jobs: JobRepository;
+  readonly symbols: SymbolRepository;
+  readonly history: HistoryRepository;
+  /** Whether the backend answers (the database, or the state directory). */
+  ping(): Promise<boolean>;
+  /** Releases connections; the repositories are unusable afterwards. */
+  close(): Promise<void>;
+}

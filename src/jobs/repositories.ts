@@ -1,22 +1,7 @@
 import type { GaplessConfig } from '../config/schema.js';
 import { openEmbeddedRepositories } from './embedded/open.js';
-import type { HistoryRepository, JobRepository, SymbolRepository } from './job.js';
+import type { Repositories } from './job.js';
 import { openPostgresRepositories } from './postgres/open.js';
-
-/** Where jobs, tracked symbols and history live. */
-export type RepositoryMode = 'embedded' | 'postgres';
-
-/** The three repositories of one backend, opened together. */
-export interface Repositories {
-  readonly mode: RepositoryMode;
-  readonly jobs: JobRepository;
-  readonly symbols: SymbolRepository;
-  readonly history: HistoryRepository;
-  /** Whether the backend answers (the database, or the state directory). */
-  ping(): Promise<boolean>;
-  /** Releases connections; the repositories are unusable afterwards. */
-  close(): Promise<void>;
-}
 
 /** Options of {@link openRepositories}. */
 export interface OpenRepositoriesOptions {

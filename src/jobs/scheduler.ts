@@ -2,9 +2,8 @@ import type { GaplessConfig } from '../config/schema.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { type Series, seriesId } from '../core/series.js';
 import { DAY_MS, formatTime } from '../core/time.js';
-import type { Store } from '../storage/store.js';
-import type { BackfillJob, NewJob, TrackedSymbol } from './job.js';
-import type { Repositories } from './repositories.js';
+import type { Store } from '../storage/index.js';
+import type { BackfillJob, NewJob, Repositories, TrackedSymbol } from './job.js';
 import { seriesForSymbol } from './tracked-series.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);

@@ -8,7 +8,7 @@ import {
   seriesStepMs,
 } from '../core/series.js';
 import { checkNumber } from '../sources/options-check.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 
 /** Options of `new EventRecorder`. */
 export interface EventRecorderOptions {

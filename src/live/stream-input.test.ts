@@ -10,7 +10,7 @@ import { SimMarket } from '../sim/market.js';
 import { type SimServer, startSimServer } from '../sim/server.js';
 import { createBinanceKlinesFetcher } from '../sources/binance-klines-fetcher.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
-import { type EmbeddedStore, openEmbeddedStore } from '../storage/embedded-store.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../storage/index.js';
 import { EventRecorder } from './event-recorder.js';
 import { LiveFetcher } from './live-fetcher.js';
 import { StreamInput } from './stream-input.js';

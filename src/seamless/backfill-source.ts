@@ -2,7 +2,7 @@ import type { BackfillEngine } from '../backfill/engine.js';
 import type { Range } from '../core/range-math.js';
 import type { Frame } from '../core/rows.js';
 import type { Series } from '../core/series.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 import type { DataSource, SourceCallOptions } from './data-source.js';
 
 /**

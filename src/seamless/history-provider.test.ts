@@ -7,7 +7,7 @@ import { parseSeries } from '../core/series.js';
 import { SimMarket } from '../sim/market.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import { createSimFetcher } from '../sources/sim-fetcher.js';
-import { type EmbeddedStore, openEmbeddedStore } from '../storage/embedded-store.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../storage/index.js';
 import { HistoryProvider } from './history-provider.js';
 
 const DAY = 86_400_000;
@@ -95,8 +95,9 @@ describe('HistoryProvider', () => {
   it('without a fetcher, fillMissing fails clearly and fetch still reads', async () => {
     const provider = new HistoryProvider({ store });
     await expect(provider.fillMissing(T0, T0 + DAY, { series })).rejects.toMatchObject({
-      code: 'NO_FETCHER',
-      message: expect.stringMatching(/no fetcher/),
+      code: 'UNSUPPORTED_SERIES',
+      category: 'bad_input',
+      message: 'no configured feed cannot serve candle:sim:BTC/USDT:1m',
     });
     expect((await provider.fetch(T0, T0 + DAY, { series })).length).toBe(0);
   });

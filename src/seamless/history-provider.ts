@@ -5,7 +5,7 @@ import type { Frame } from '../core/rows.js';
 import { parseSeries, type SeriesLike } from '../core/series.js';
 import { parseTime } from '../core/time.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 
 export type { FillProgress, FillResult } from '../backfill/engine.js';
 

@@ -21,7 +21,7 @@ import {
 } from '../core/series.js';
 import { parseTime } from '../core/time.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 import { BackfillSource } from './backfill-source.js';
 import { CacheSource, type CacheSourceOptions } from './cache-source.js';
 import type { DataSource, SourceName } from './data-source.js';
@@ -166,6 +166,8 @@ export class SeamlessDataProvider {
   private readonly live: LiveSource | undefined;
   private readonly backfillSource: BackfillSource;
   private readonly backfiller: BackfillEngine;
+  /** Whether the engine is the runtime's (its reports reach us through results only). */
+  private readonly sharedEngine: boolean;
   private readonly metrics: SeamlessMetrics;
   /** The registry of this provider's metrics. */
   readonly metricsRegistry: Registry;
@@ -221,7 +223,10 @@ export class SeamlessDataProvider {
           enabled: options.conformance?.enabled ?? true,
           partialOk: options.conformance?.partialOk ?? false,
         },
+        // Refused batches throw, so their reports are kept from here, not from results.
+        onReport: (report) => this.reports.add(report),
       });
+    this.sharedEngine = options.engine !== undefined;
     this.backfillSource = new BackfillSource(this.backfiller, options.store);
   }
 
@@ -265,7 +270,7 @@ export class SeamlessDataProvider {
           onProgress: request.onProgress,
           onReports: (r) => {
             reports.push(...r);
-            for (const report of r) this.reports.add(report);
+            if (this.sharedEngine) for (const report of r) this.reports.add(report);
           },
           pieces,
           sources,
@@ -431,7 +436,7 @@ export class SeamlessDataProvider {
       .fill(series, ranges, { wholeWindows: true, signal: this.closing.signal, logger: log })
       .then(
         (result) => {
-          for (const report of result.reports) this.reports.add(report);
+          if (this.sharedEngine) for (const report of result.reports) this.reports.add(report);
           log.info(
             { fetched: result.fetched.length, rows: result.rowsWritten },
             'background backfill done',

@@ -1,7 +1,7 @@
 import { intersectRanges, type Range } from '../core/range-math.js';
 import type { Frame } from '../core/rows.js';
 import type { Series } from '../core/series.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../storage/index.js';
 import type { DataSource } from './data-source.js';
 
 /**

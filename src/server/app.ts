@@ -11,7 +11,6 @@ import { httpError, toErrorResponse } from './http-errors.js';
 import { createLogger } from './logger.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { ParquetIndex } from './parquet-index.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerBackfillRoutes } from './routes/backfill.js';
 import { registerDataFileRoutes } from './routes/data-files.js';
@@ -67,7 +66,6 @@ export async function createApp(service: Runtime, options: AppOptions = {}): Pro
     nowMs: options.nowMs ?? Date.now,
     logger,
     metrics,
-    index: await ParquetIndex.open(),
     historyCache: new HistoryCache(),
   };
 
@@ -159,7 +157,8 @@ export async function createApp(service: Runtime, options: AppOptions = {}): Pro
 
   return Object.assign(app, {
     metrics,
-    dispose: () => ctx.index.close(),
+    // The store belongs to the runtime; nothing of the app's own to release.
+    dispose: () => {},
   });
 }
 

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Runtime } from '../app/runtime.js';
 import type { HistoryCache } from './history-cache.js';
 import type { ServerMetrics } from './metrics.js';
-import type { ParquetIndex } from './parquet-index.js';
 
 /** What every route group gets: the service and the app's shared helpers. */
 export interface ServerContext {
@@ -11,8 +10,6 @@ export interface ServerContext {
   readonly nowMs: () => number;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
-  /** Row counts of day files from their Parquet metadata, cached by file identity. */
-  readonly index: ParquetIndex;
   /** Encoded bodies of recent small history reads. */
   readonly historyCache: HistoryCache;
 }

@@ -1,13 +1,10 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { alignRange, missingRanges, type Range } from '../core/range-math.js';
 import type { CandleFrame } from '../core/rows.js';
 import { asCandles } from '../core/rows.js';
 import { type Series, seriesStepMs } from '../core/series.js';
 import { DAY_MS, formatTime, utcDay } from '../core/time.js';
-import { COVERAGE_FILE } from '../storage/coverage-file.js';
-import type { EmbeddedStore } from '../storage/embedded-store.js';
-import { dayFilePath, seriesDir } from '../storage/parquet-layout.js';
+import type { FileStore } from '../storage/index.js';
 
 /** Text formats of the history endpoint. */
 export type TextFormat = 'json' | 'csv';
@@ -28,32 +25,12 @@ const ROWS_PER_READ = 20_000;
 export const CSV_HEADER = 'ts,ts_ms,open,high,low,close,volume\n';
 
 /**
- * A fingerprint of everything a response for `range` is built from: the
- * coverage file and each day file, by inode, size and mtime. Writers replace
- * files by rename, so any write changes it.
- */
-export function historySignature(store: EmbeddedStore, series: Series, range: Range): string {
-  const files = [path.join(seriesDir(store.dataDir, series), COVERAGE_FILE)];
-  for (let day = Math.floor(range.startMs / DAY_MS) * DAY_MS; day < range.endMs; day += DAY_MS) {
-    files.push(dayFilePath(store.dataDir, series, utcDay(day)));
-  }
-  // Synchronous on purpose: a local stat takes microseconds, while a thread pool
-  // round trip per file costs more than the whole cached answer.
-  return files
-    .map((file) => {
-      const s = statSync(file, { throwIfNoEntry: false });
-      return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeMs}`;
-    })
-    .join('|');
-}
-
-/**
  * The body of a history response, chunk by chunk: a head, the rows read from
  * the store a bounded number of days at a time, and a tail. Nothing holds
  * more than one chunk, whatever the range.
  */
 export async function* historyChunks(
-  store: EmbeddedStore,
+  store: FileStore,
   meta: HistoryMeta,
   format: TextFormat,
 ): AsyncGenerator<string> {
@@ -66,7 +43,7 @@ export async function* historyChunks(
     yield CSV_HEADER;
   }
   // One listing decides which chunks have files at all; empty stretches cost nothing.
-  const days = new Set((await store.files(series)).map((f) => f.day));
+  const days = new Set(await store.days(series));
   const chunkMs = Math.max(1, Math.floor((ROWS_PER_READ * stepMs) / DAY_MS)) * DAY_MS;
   let first = true;
   for (let from = range.startMs; from < range.endMs; ) {

@@ -1,8 +1,8 @@
 import { findFeed } from '../config/feeds.js';
 import type { FeedConfig, GaplessConfig } from '../config/schema.js';
+import { clip } from '../core/clip.js';
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import type { SymbolRepository } from '../jobs/job.js';
-import { clip } from './validation.js';
 
 /** A symbol resolved to a subject and the feed that serves it. */
 export interface ResolvedSymbol {

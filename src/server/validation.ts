@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { clip } from '../core/clip.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { httpError } from './http-errors.js';
 
@@ -13,11 +14,6 @@ export function describeIssues(error: z.ZodError, where: string): string {
     return `${where}${path === '' ? '' : ` ${path}`}: unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}`;
   }
   return `${where}${path === '' ? '' : ` field '${clip(path)}'`}: ${clip(issue.message, 200)}`;
-}
-
-/** Shortens user-supplied text quoted in messages, so a 1 MB value never echoes back whole. */
-export function clip(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 function parseWith<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
-import { isNotFound } from './parquet-layout.js';
+import { isNotFound } from './parquet/layout.js';
 
 // `.{final name}.{pid}.{random}.tmp`: hidden and ending in `.tmp`, so no
 // `*.parquet` (or `*.json`) glob ever matches a half-written file.

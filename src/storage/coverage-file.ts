@@ -4,7 +4,7 @@ import { StorageError } from '../core/errors.js';
 import { mergeRanges, type Range } from '../core/range-math.js';
 import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { isNotFound } from './parquet-layout.js';
+import { isNotFound } from './parquet/layout.js';
 
 /** Name of the coverage file inside a series directory. */
 export const COVERAGE_FILE = '_coverage.json';

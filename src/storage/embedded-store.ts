@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
@@ -11,7 +12,7 @@ import {
   type Trade,
 } from '../core/rows.js';
 import { parseSeries, type Series, seriesId } from '../core/series.js';
-import { DAY_MS } from '../core/time.js';
+import { DAY_MS, utcDay } from '../core/time.js';
 import {
   fsyncDir,
   fsyncPath,
@@ -25,27 +26,36 @@ import {
   mergeCandleColumns,
   sliceCandleColumns,
 } from './candle-columns.js';
-import { encodeCandleDay } from './candle-parquet.js';
 import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
-import type { ConnectionPool, DuckDBLease } from './duckdb.js';
+import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
+import { ParquetIndex } from './duckdb/parquet-index.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { encodeCandleDay } from './parquet/candle-encoder.js';
+import { resolveDayFile } from './parquet/day-file-segments.js';
 import {
   type DayFile,
+  dayFilePath,
   insideDataDir,
   listDayFiles,
   readDirNames,
   seriesDir,
   seriesFromSegments,
-} from './parquet-layout.js';
+} from './parquet/layout.js';
 import {
   copyTradeDaySql,
   emptyExportSql,
   exportSql,
   readSql,
   stagedTradesSql,
-} from './parquet-schema.js';
+} from './parquet/schema.js';
 import { candleBatch, type DaySlice, daySlices, type RowBatch, tradeBatch } from './row-batch.js';
-import type { Store, WriteResult } from './store.js';
+import type {
+  DayFileSegments,
+  FileStore,
+  ManifestFile,
+  ServedDayFile,
+  WriteResult,
+} from './store.js';
 
 /** Options of {@link openEmbeddedStore}. */
 export interface EmbeddedStoreOptions {
@@ -115,12 +125,13 @@ type DayProducer = (
 ) => Promise<void>;
 
 /** The embedded {@link Store}: Hive-style Parquet day files, read through DuckDB. */
-export class EmbeddedStore implements Store {
+export class EmbeddedStore implements FileStore {
   /** Absolute root of the Parquet tree. */
   readonly dataDir: string;
   // DuckDB's native engine costs ~50 MB of memory and only reads, merges and
   // trade writes need it: it starts on first use, not for a candle backfill.
   #engine: Promise<{ lease: DuckDBLease; pool: ConnectionPool }> | undefined;
+  #index: ParquetIndex | undefined;
   readonly #fsync: boolean;
   readonly #mutex = new KeyedMutex();
   readonly #pending = new Set<Promise<unknown>>();
@@ -168,7 +179,7 @@ export class EmbeddedStore implements Store {
       const s = parseSeries(series);
       const r = makeRange(range?.startMs, range?.endMs, 'read range');
       const paths = await this.#pathsFor(s, r);
-      const { emptyFrame, frameFromResult } = await import('./frame-reader.js');
+      const { emptyFrame, frameFromResult } = await import('./duckdb/frame-reader.js');
       if (paths.length === 0) return emptyFrame(s);
       const pool = await this.#pool();
       const result = await pool
@@ -226,6 +237,58 @@ export class EmbeddedStore implements Store {
   }
 
   /** @inheritDoc */
+  async days(series: Series): Promise<string[]> {
+    return (await this.files(series)).map((f) => f.day);
+  }
+
+  /** @inheritDoc */
+  manifest(series: Series, range?: Range): Promise<ManifestFile[]> {
+    return this.#track(async () => {
+      const files = (await listDayFiles(this.dataDir, series)).filter((f) => {
+        if (range === undefined) return true;
+        const dayMs = Date.parse(`${f.day}T00:00:00Z`);
+        return dayMs + DAY_MS > range.startMs && dayMs < range.endMs;
+      });
+      this.#index ??= new ParquetIndex(() => this.#pool());
+      const described = await this.#index.describe(files.map((f) => f.path));
+      const dayOf = new Map(files.map((f) => [f.path, f.day]));
+      return described.map((f) => ({
+        series,
+        day: dayOf.get(f.path) ?? '',
+        path: path.relative(this.dataDir, f.path).split(path.sep).join('/'),
+        records: f.records,
+        sizeBytes: f.sizeBytes,
+        mtimeMs: f.mtimeMs,
+      }));
+    });
+  }
+
+  /** @inheritDoc */
+  dayFile(segments: DayFileSegments): Promise<ServedDayFile> {
+    return this.#track(() => resolveDayFile(this.dataDir, segments));
+  }
+
+  /**
+   * @inheritDoc
+   * The coverage file and each day file of the range, by inode, size and
+   * mtime: writers replace files by rename, so any write changes it.
+   * Synchronous on purpose: a local stat takes microseconds, while a thread
+   * pool round trip per file costs more than the cached answer it guards.
+   */
+  version(series: Series, range: Range): string {
+    const files = [path.join(seriesDir(this.dataDir, series), COVERAGE_FILE)];
+    for (let day = Math.floor(range.startMs / DAY_MS) * DAY_MS; day < range.endMs; day += DAY_MS) {
+      files.push(dayFilePath(this.dataDir, series, utcDay(day)));
+    }
+    return files
+      .map((file) => {
+        const s = statSync(file, { throwIfNoEntry: false });
+        return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeMs}`;
+      })
+      .join('|');
+  }
+
+  /** @inheritDoc */
   listSeries(): Promise<Series[]> {
     return this.#track(async () => {
       const found: Series[] = [];
@@ -273,15 +336,17 @@ export class EmbeddedStore implements Store {
   }
 
   #pool(): Promise<ConnectionPool> {
-    this.#engine ??= import('./duckdb.js').then(async ({ acquireDuckDB, ConnectionPool }) => {
-      try {
-        const lease = await acquireDuckDB();
-        return { lease, pool: new ConnectionPool(lease.instance, POOL_SIZE) };
-      } catch (cause) {
-        this.#engine = undefined;
-        throw new StorageError('cannot start DuckDB', { cause });
-      }
-    });
+    this.#engine ??= import('./duckdb/engine.js').then(
+      async ({ acquireDuckDB, ConnectionPool }) => {
+        try {
+          const lease = await acquireDuckDB();
+          return { lease, pool: new ConnectionPool(lease.instance, POOL_SIZE) };
+        } catch (cause) {
+          this.#engine = undefined;
+          throw new StorageError('cannot start DuckDB', { cause });
+        }
+      },
+    );
     return this.#engine.then((engine) => engine.pool);
   }
 
@@ -368,7 +433,7 @@ export class EmbeddedStore implements Store {
         let rows = sliceCandleColumns(columns, day.from, day.to);
         if (existing.has(name)) {
           const [{ frameFromResult }, pool] = await Promise.all([
-            import('./frame-reader.js'),
+            import('./duckdb/frame-reader.js'),
             this.#pool(),
           ]);
           const old = await pool
@@ -402,7 +467,7 @@ export class EmbeddedStore implements Store {
     written: TempFile[],
   ): Promise<void> {
     const [{ loadTradeStageTable, stageTableName }, pool] = await Promise.all([
-      import('./stage-table.js'),
+      import('./duckdb/stage-table.js'),
       this.#pool(),
     ]);
     const table = stageTableName();

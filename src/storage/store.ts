@@ -37,3 +37,60 @@ export interface Store {
   /** Releases files and connections. */
   close(): Promise<void>;
 }
+
+/** One day file of the file manifest. */
+export interface ManifestFile {
+  readonly series: Series;
+  /** UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Relative to the data root, `/`-separated, URL-ready (`sim/BTC%2FUSDT/candle/1m/2024-01-01.parquet`). */
+  readonly path: string;
+  /** Rows, from the Parquet footer. */
+  readonly records: number;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+}
+
+/** A day file opened for serving: where it is and what it holds. */
+export interface ServedDayFile {
+  readonly series: Series;
+  readonly day: string;
+  /** Absolute path, to open and stream; nothing else is derived from it. */
+  readonly absolutePath: string;
+}
+
+/** The URL segments that name a day file, as the manifest's `path` has them. */
+export interface DayFileSegments {
+  readonly source?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly granularity?: string | undefined;
+  readonly file?: string | undefined;
+}
+
+/**
+ * A store whose series live in files that can be listed and served: the
+ * face the server, the engine and the CLI use. Nothing outside `storage/`
+ * knows how the files are laid out.
+ */
+export interface FileStore extends Store {
+  /** Where the data lives, for messages and health checks. */
+  readonly dataDir: string;
+  /** UTC days (`YYYY-MM-DD`) that have a day file, sorted: cheap, no file is opened. */
+  days(series: Series): Promise<string[]>;
+  /** The day files of `series` touching `range` (all when absent), with row counts, sorted by day. */
+  manifest(series: Series, range?: Range): Promise<ManifestFile[]>;
+  /**
+   * The day file the URL segments name, checked to be a canonical day file
+   * inside the data root. `InvalidArgumentError` (`BAD_PATH`) for bad
+   * segments, `NotFoundError` (`FILE_NOT_FOUND`) when it does not exist.
+   */
+  dayFile(segments: DayFileSegments): Promise<ServedDayFile>;
+  /**
+   * A fingerprint of what a read of `range` returns: it changes with any
+   * write that touches the range, for cache keys.
+   */
+  version(series: Series, range: Range): string;
+  /** Writes the range as one Parquet file at `targetPath`. */
+  exportParquet(series: Series, range: Range, targetPath: string): Promise<void>;
+}

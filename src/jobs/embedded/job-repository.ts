@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { StorageError } from '../../core/errors.js';
 import { KINDS } from '../../core/series.js';
-import { writeFileAtomic } from '../../storage/atomic-file.js';
+import { writeFileAtomic } from '../../storage/index.js';
 import {
   type BackfillJob,
   JOB_STATUSES,

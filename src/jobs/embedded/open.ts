@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import type { Repositories } from '../repositories.js';
+import type { Repositories } from '../job.js';
 import { EmbeddedHistoryRepository } from './history-repository.js';
 import { EmbeddedJobRepository } from './job-repository.js';
 import { ensureDir, stateDirOf } from './state-dir.js';

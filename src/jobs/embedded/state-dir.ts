@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../../core/errors.js';
-import { KeyedMutex } from '../../storage/keyed-mutex.js';
+import { KeyedMutex } from '../../storage/index.js';
 
 /** Name of the state directory inside `data_dir`; a dot dir, so no series reader lists it. */
 export const STATE_DIR_NAME = '.gapless';

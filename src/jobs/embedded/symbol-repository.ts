@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { StorageError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../storage/atomic-file.js';
+import { writeFileAtomic } from '../../storage/index.js';
 import type { SymbolRepository, TrackedSymbol } from '../job.js';
 import { checkTrackedSymbol } from '../symbol-check.js';
 import { readJsonFile, stateLocks } from './state-dir.js';

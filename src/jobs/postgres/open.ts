@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { StorageError } from '../../core/errors.js';
-import type { Repositories } from '../repositories.js';
+import type { Repositories } from '../job.js';
 import { PostgresHistoryRepository } from './history-repository.js';
 import { PostgresJobRepository } from './job-repository.js';
 import { migrate } from './migrations.js';

@@ -1,12 +1,13 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { clip } from '../../core/clip.js';
 import { NotFoundError } from '../../core/errors.js';
 import { formatTime } from '../../core/time.js';
 import { checkTrackedSymbol } from '../../jobs/symbol-check.js';
 import { requireApiKey } from '../auth.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { normalizeSymbol } from '../symbol-lookup.js';
-import { clip, parseJsonBody, parseQuery } from '../validation.js';
+import { parseJsonBody, parseQuery } from '../validation.js';
 
 /** Body of `POST /api/v1/admin/symbols`. */
 export const addSymbolBodySchema = z

@@ -11,12 +11,7 @@ import { makeRange, type Range } from '../../core/range-math.js';
 import { makeSeries, type Series, seriesId } from '../../core/series.js';
 import { DAY_MS, parseTime } from '../../core/time.js';
 import type { AppEnv, ServerContext } from '../context.js';
-import {
-  type HistoryMeta,
-  historyChunks,
-  historySignature,
-  type TextFormat,
-} from '../history-body.js';
+import { type HistoryMeta, historyChunks, type TextFormat } from '../history-body.js';
 import { resolveSymbol } from '../symbol-lookup.js';
 import { parseQuery } from '../validation.js';
 
@@ -83,14 +78,14 @@ export function registerHistoricalRoutes(app: Hono<AppEnv>, ctx: ServerContext):
     const headers = { 'content-type': CONTENT_TYPES[format], 'cache-control': 'no-cache' };
     if (range.endMs - range.startMs <= CACHE_MAX_MS) {
       const key = `${seriesId(series)}|${range.startMs}|${range.endMs}|${format}`;
-      const signature = historySignature(store, series, range);
+      const signature = store.version(series, range);
       let body = ctx.historyCache.get(key, signature);
       if (body === undefined) {
         let textBody = '';
         for await (const chunk of historyChunks(store, meta, format)) textBody += chunk;
         body = Buffer.from(textBody, 'utf8');
         // Files changed while we read: do not keep what may be a mix of both.
-        if (historySignature(store, series, range) === signature) {
+        if (store.version(series, range) === signature) {
           ctx.historyCache.set(key, signature, body);
         }
       }

@@ -38,8 +38,7 @@ export async function dataStatus(ctx: ServerContext): Promise<DataStatus> {
   let covered = 0;
   let span = 0;
   for (const s of series) {
-    const files = await store.files(s);
-    for (const f of await ctx.index.describe(files.map((x) => x.path))) records += f.records;
+    for (const f of await store.manifest(s)) records += f.records;
     const coverage = mergeRanges(await store.coverage(s));
     const first = coverage[0];
     const last = coverage[coverage.length - 1];

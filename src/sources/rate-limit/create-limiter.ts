@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../core/errors.js';
+import { renderKeyTemplate } from '../../core/key-template.js';
 import { RateLimiter, type RateLimiterOptions, rateLimiterFor } from '../rate-limiter.js';
-import { renderKeyTemplate } from './key-template.js';
 import type { Limiter, LimiterScope } from './limiter.js';
 import { RedisRateLimiter } from './redis-limiter.js';
 

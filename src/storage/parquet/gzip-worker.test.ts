@@ -32,7 +32,7 @@ describe('gzipPages', () => {
     const url = new URL('./gzip-worker.ts', import.meta.url).href;
     // Built output when the suite runs from dist; the source compiles on the fly under vitest.
     const target = url.endsWith('.ts')
-      ? fileURLToPath(new URL('../../dist/src/storage/gzip-worker.js', import.meta.url))
+      ? fileURLToPath(new URL('../../../dist/src/storage/parquet/gzip-worker.js', import.meta.url))
       : fileURLToPath(url);
     const out = execFileSync(
       process.execPath,

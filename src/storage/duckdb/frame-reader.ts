@@ -3,10 +3,10 @@ import {
   type DuckDBMaterializedResult,
   DuckDBVarCharVector,
 } from '@duckdb/node-api';
-import { allocateCandleFrame } from '../core/candle-columns.js';
-import { StorageError } from '../core/errors.js';
-import type { Frame, TradeFrame } from '../core/rows.js';
-import type { Series } from '../core/series.js';
+import { allocateCandleFrame } from '../../core/candle-columns.js';
+import { StorageError } from '../../core/errors.js';
+import type { Frame, TradeFrame } from '../../core/rows.js';
+import type { Series } from '../../core/series.js';
 
 /** A frame with no rows. */
 export function emptyFrame(series: Series): Frame {

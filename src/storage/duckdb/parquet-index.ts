@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { StorageError } from '../core/errors.js';
-import { acquireDuckDB, ConnectionPool, type DuckDBLease } from '../storage/duckdb.js';
-import { isNotFound } from '../storage/parquet-layout.js';
-import { sqlPathList } from '../storage/parquet-schema.js';
+import { StorageError } from '../../core/errors.js';
+import { isNotFound } from '../parquet/layout.js';
+import { sqlPathList } from '../parquet/schema.js';
+import type { ConnectionPool } from './engine.js';
 
 /** A day file with its row count, as the manifest lists it. */
 export interface IndexedFile {
@@ -27,22 +27,12 @@ const MAX_ENTRIES = 100_000;
  * always changes the inode, so a cached count is never stale.
  */
 export class ParquetIndex {
-  readonly #lease: DuckDBLease;
-  readonly #pool: ConnectionPool;
+  readonly #pool: () => Promise<ConnectionPool>;
   readonly #cache = new Map<string, Entry>();
 
-  private constructor(lease: DuckDBLease) {
-    this.#lease = lease;
-    this.#pool = new ConnectionPool(lease.instance, 1);
-  }
-
-  /** Takes a lease on the process's shared DuckDB engine. */
-  static async open(): Promise<ParquetIndex> {
-    try {
-      return new ParquetIndex(await acquireDuckDB());
-    } catch (cause) {
-      throw new StorageError('cannot start DuckDB', { cause });
-    }
+  /** @param pool the store's DuckDB connections, started on first use. */
+  constructor(pool: () => Promise<ConnectionPool>) {
+    this.#pool = pool;
   }
 
   /** The files that still exist, with their row counts, in the order given. */
@@ -80,15 +70,10 @@ export class ParquetIndex {
     }));
   }
 
-  /** Releases the connection and the engine lease. */
-  close(): void {
-    this.#pool.close();
-    this.#lease.release();
-  }
-
   async #count(paths: string[]): Promise<Map<string, number>> {
     try {
-      const result = await this.#pool.use((c) =>
+      const pool = await this.#pool();
+      const result = await pool.use((c) =>
         c.runAndReadAll(
           `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(paths)})`,
         ),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** Placeholders a `key_template` may use. */
 export const KEY_PLACEHOLDERS = [

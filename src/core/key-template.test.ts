@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from './errors.js';
 import { parseKeyTemplate, renderKeyTemplate } from './key-template.js';
 
 describe('renderKeyTemplate', () => {

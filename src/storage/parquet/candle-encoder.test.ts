@@ -4,11 +4,11 @@ import { gunzipSync } from 'node:zlib';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/cli.js';
-import type { CandleColumns } from '../core/rows.js';
-import { parseSeries, type Series } from '../core/series.js';
-import { DAY_MS, utcDay } from '../core/time.js';
-import { encodeCandleDay } from './candle-parquet.js';
+import { tempDir } from '../../../test/helpers/cli.js';
+import type { CandleColumns } from '../../core/rows.js';
+import { parseSeries, type Series } from '../../core/series.js';
+import { DAY_MS, utcDay } from '../../core/time.js';
+import { encodeCandleDay } from './candle-encoder.js';
 
 const MIN = 60_000;
 const DAY = Date.UTC(2024, 2, 10);

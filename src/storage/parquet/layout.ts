@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, StorageError } from '../core/errors.js';
-import { makeSeries, type Series } from '../core/series.js';
+import { InvalidArgumentError, StorageError } from '../../core/errors.js';
+import { makeSeries, type Series } from '../../core/series.js';
 
 /** Directory name of trade series where candles have their granularity. */
 export const TRADE_GRANULARITY_DIR = 'tick';

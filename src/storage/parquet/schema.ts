@@ -1,4 +1,4 @@
-import type { Kind, Series } from '../core/series.js';
+import type { Kind, Series } from '../../core/series.js';
 
 /** Columns of a candle day file, in file order. */
 export const CANDLE_COLUMNS = [

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { StorageError } from '../core/errors.js';
+import { StorageError } from '../../core/errors.js';
 
 // The worker's whole program: gzip each page it is sent. Fresh copies go back,
 // so no transferred buffer is ever one of zlib's pooled ones. Dynamic imports

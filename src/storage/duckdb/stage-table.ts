@@ -7,10 +7,10 @@ import {
   DuckDBVarCharVector,
   VARCHAR,
 } from '@duckdb/node-api';
-import { StorageError } from '../core/errors.js';
-import type { Row, Trade } from '../core/rows.js';
-import { tradeStageColumnsSql } from './parquet-schema.js';
-import type { RowBatch } from './row-batch.js';
+import { StorageError } from '../../core/errors.js';
+import type { Row, Trade } from '../../core/rows.js';
+import { tradeStageColumnsSql } from '../parquet/schema.js';
+import type { RowBatch } from '../row-batch.js';
 
 // DuckDB's vector size: the most rows one data chunk holds.
 const CHUNK_ROWS = 2048;

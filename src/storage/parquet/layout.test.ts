@@ -1,8 +1,8 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../core/errors.js';
-import { makeSeries } from '../core/series.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { makeSeries } from '../../core/series.js';
 import {
   dayFilePath,
   decodeSegment,
@@ -10,7 +10,7 @@ import {
   insideDataDir,
   parseDayFilePath,
   seriesDir,
-} from './parquet-layout.js';
+} from './layout.js';
 
 const root = path.resolve('/tmp/gapless-layout-root');
 

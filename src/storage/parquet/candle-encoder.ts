@@ -1,5 +1,5 @@
-import type { CandleColumns } from '../core/rows.js';
-import type { Series } from '../core/series.js';
+import type { CandleColumns } from '../../core/rows.js';
+import type { Series } from '../../core/series.js';
 import { gzipPages } from './gzip-worker.js';
 import { CompactWriter } from './thrift-compact.js';
 

@@ -1,0 +1,20 @@
+/**
+ * @module The storage face: the one module of `storage/` that others import.
+ * The on-disk layout (`parquet/`) and the engine (`duckdb/`) stay inside.
+ */
+
+export { writeFileAtomic } from './atomic-file.js';
+export {
+  type EmbeddedStore,
+  type EmbeddedStoreOptions,
+  openEmbeddedStore,
+} from './embedded-store.js';
+export { KeyedMutex } from './keyed-mutex.js';
+export type {
+  DayFileSegments,
+  FileStore,
+  ManifestFile,
+  ServedDayFile,
+  Store,
+  WriteResult,
+} from './store.js';
