@@ -37,4 +37,10 @@ describe('the README SDK example', () => {
       ),
     ).toContain('BTC/USDT');
   });
+
+  it('the seamless example runs as written on the built-in sim feed', () => {
+    const out = run(blocks[1]!);
+    // One day of 1m candles, nothing missing, read from what the first example stored.
+    expect(out).toMatch(/^1440 \[\] \{ cache: 0, storage: 1440, backfill: 0, live: 0 \}$/m);
+  });
 });
