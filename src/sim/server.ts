@@ -53,6 +53,11 @@ export interface SimServerOptions {
   errorRate?: number;
   /** Share of data requests answered 200 with a body cut in the middle. */
   truncateRate?: number;
+  /**
+   * Share of data requests answered with headers and half the body, then
+   * silence: the connection stays open and the body never ends.
+   */
+  stallRate?: number;
   /** Data pages also repeat rows from before `startTime` and inside the page. */
   duplicateRows?: boolean;
   /** Rows inside a data page come out of order. */
@@ -77,6 +82,8 @@ export interface SimStats {
   http418: number;
   http5xx: number;
   truncated: number;
+  /** Answers left hanging after half their body. */
+  stalled: number;
   /** Weight used in the current rolling minute (as `x-mbx-used-weight-1m`). */
   weightUsed: number;
   /** Weight of every accepted request since the last reset. */
@@ -98,6 +105,8 @@ interface Answer {
   status: number;
   body: string;
   headers?: Record<string, string>;
+  /** Send the headers and half the body, then nothing more. */
+  stall?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -148,6 +157,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const nowMs = options.nowMs ?? Date.now;
   const errorRate = rate('errorRate', options.errorRate);
   const truncateRate = rate('truncateRate', options.truncateRate);
+  const stallRate = rate('stallRate', options.stallRate);
   const weightLimit = options.weightPerMinute ?? Number.POSITIVE_INFINITY;
   const latencyMs = options.latencyMs ?? 0;
   const random = seededRandom(options.faultSeed ?? 1);
@@ -252,6 +262,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         stats.truncated++;
         return { status: 200, body: result.body.slice(0, Math.floor(result.body.length / 2)) };
       }
+      if (draw < errorRate + truncateRate + stallRate && result.status === 200) {
+        stats.stalled++;
+        return { ...result, stall: true };
+      }
       return result;
     }
     return route(path, query);
@@ -265,6 +279,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       'x-mbx-used-weight-1m': String(weights.used(performance.now())),
       ...result.headers,
     });
+    if (result.stall === true) {
+      // Half the promised body, then silence until the client gives up or the server closes.
+      res.write(result.body.slice(0, Math.floor(result.body.length / 2)));
+      return;
+    }
     res.end(result.body);
   }
 
@@ -320,6 +339,7 @@ function emptyStats(): SimStats {
     http418: 0,
     http5xx: 0,
     truncated: 0,
+    stalled: 0,
     weightUsed: 0,
     weightTotal: 0,
   };

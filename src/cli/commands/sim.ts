@@ -13,6 +13,7 @@ interface SimFlags {
   weightPerMinute?: string;
   errorRate?: string;
   truncateRate?: string;
+  stallRate?: string;
   duplicateRows?: boolean;
   shuffleRows?: boolean;
   maintenance: string[];
@@ -69,6 +70,9 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   if (flags.truncateRate !== undefined) {
     options.truncateRate = number('--truncate-rate', flags.truncateRate, 0, 1);
   }
+  if (flags.stallRate !== undefined) {
+    options.stallRate = number('--stall-rate', flags.stallRate, 0, 1);
+  }
   return options;
 }
 
@@ -87,6 +91,10 @@ export function registerSimCommand(program: Command): void {
     )
     .option('--error-rate <share>', 'share of data requests answered 5xx, 0..1')
     .option('--truncate-rate <share>', 'share of data requests answered with a cut body, 0..1')
+    .option(
+      '--stall-rate <share>',
+      'share of data requests answered with half a body, then silence, 0..1',
+    )
     .option('--duplicate-rows', 'repeat rows across page edges')
     .option('--shuffle-rows', 'put rows out of order inside a page')
     .option(
