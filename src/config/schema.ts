@@ -93,6 +93,8 @@ export const retrySchema = z
     retry_backoff_ms: z.number().int().nonnegative().default(250),
     max_delay_ms: positiveInt.default(30_000),
     jitter_ratio: z.number().min(0).max(1).default(0.2),
+    /** Longest `Retry-After` honoured; a longer one fails the series, saying how long was asked. */
+    max_retry_after_ms: z.number().int().nonnegative().default(300_000),
   })
   .strict();
 

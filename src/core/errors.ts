@@ -44,16 +44,25 @@ export class SourceError extends GaplessError {
   readonly retryable: boolean;
   /** How long the source asked us to wait (from `Retry-After`), if it said. */
   readonly retryAfterMs: number | undefined;
+  /** The HTTP status of the failed answer, when there was one. */
+  readonly httpStatus: number | undefined;
 
   constructor(
     message: string,
-    init: { code?: string; retryable: boolean; retryAfterMs?: number; cause?: unknown },
+    init: {
+      code?: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      httpStatus?: number;
+      cause?: unknown;
+    },
   ) {
     super(init.code ?? (init.retryable ? 'SOURCE_RETRYABLE' : 'SOURCE_FAILED'), message, {
       cause: init.cause,
     });
     this.retryable = init.retryable;
     this.retryAfterMs = init.retryAfterMs;
+    this.httpStatus = init.httpStatus;
   }
 }
 

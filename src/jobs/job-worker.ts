@@ -5,6 +5,7 @@ import { makeSeries, type Series } from '../core/series.js';
 import type { FeedProviders } from '../provider/feed-providers.js';
 import type { FillProgress } from '../provider/history-provider.js';
 import { backfillJobsInProgress } from '../provider/metrics.js';
+import { describeWait, type RetryInfo, VISIBLE_WAIT_MS } from '../sources/data-fetcher.js';
 import type { BackfillJob, JobProgress } from './job.js';
 import type { Repositories } from './repositories.js';
 
@@ -263,6 +264,16 @@ export class JobWorker {
             cursorTs: p.cursorMs,
             recordsWritten: base.recordsWritten + p.rowsWritten,
             pagesFetched: base.pagesFetched + p.pagesFetched,
+          };
+          void beat();
+        },
+        // A long wait goes into the job record at once, so nobody watches a silent job.
+        onRetry: (info: RetryInfo) => {
+          if (info.delayMs < VISIBLE_WAIT_MS) return;
+          progress = {
+            ...progress,
+            waitReason: describeWait(info),
+            waitUntil: Date.now() + info.delayMs,
           };
           void beat();
         },

@@ -56,6 +56,9 @@ const jobView: Schema = {
     percentage: { type: 'number', description: '0..100' },
     rate_records_per_s: nullable({ type: 'number' }),
     eta_s: nullable({ type: 'number' }),
+    waiting: { type: 'boolean', description: 'waiting on the source (Retry-After, backoff)' },
+    wait_reason: nullable(str('e.g. `waiting 120 s: exchange asked (418)`')),
+    wait_until: nullable(str('ISO-8601 UTC')),
   },
 };
 

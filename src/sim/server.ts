@@ -58,6 +58,16 @@ export interface SimServerOptions {
    * silence: the connection stays open and the body never ends.
    */
   stallRate?: number;
+  /**
+   * Share of data requests answered 429 with `Retry-After: retryAfterS`: a
+   * Retry-After storm, independent of the weight limit.
+   */
+  retryAfterRate?: number;
+  /**
+   * The `Retry-After` of `retryAfterRate` answers, in seconds.
+   * @default 60
+   */
+  retryAfterS?: number;
   /** Data pages also repeat rows from before `startTime` and inside the page. */
   duplicateRows?: boolean;
   /** Rows inside a data page come out of order. */
@@ -158,6 +168,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const errorRate = rate('errorRate', options.errorRate);
   const truncateRate = rate('truncateRate', options.truncateRate);
   const stallRate = rate('stallRate', options.stallRate);
+  const retryAfterRate = rate('retryAfterRate', options.retryAfterRate);
+  const retryAfterS = options.retryAfterS ?? 60;
   const weightLimit = options.weightPerMinute ?? Number.POSITIVE_INFINITY;
   const latencyMs = options.latencyMs ?? 0;
   const random = seededRandom(options.faultSeed ?? 1);
@@ -265,6 +277,13 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       if (draw < errorRate + truncateRate + stallRate && result.status === 200) {
         stats.stalled++;
         return { ...result, stall: true };
+      }
+      if (draw < errorRate + truncateRate + stallRate + retryAfterRate) {
+        stats.http429++;
+        return {
+          ...fail(429, -1003, 'Too many requests; slow down.'),
+          headers: { 'retry-after': String(retryAfterS) },
+        };
       }
       return result;
     }

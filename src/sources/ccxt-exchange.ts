@@ -181,6 +181,7 @@ export function toSourceError(error: unknown, what: string, exchangeId: string):
     return new SourceError(`${what}: ${error.message}`, {
       code: error.status === 429 || error.status === 418 ? 'SOURCE_THROTTLED' : 'SOURCE_RETRYABLE',
       retryable: true,
+      httpStatus: error.status,
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
       cause: error,
     });

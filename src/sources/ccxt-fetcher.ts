@@ -13,7 +13,13 @@ import { checkNumber } from './options-check.js';
 import { orderedPool, raceSignal, windows } from './paging.js';
 import { createLimiter, type LimiterConfig } from './rate-limit/create-limiter.js';
 import { type Limiter, penaltyMs } from './rate-limit/limiter.js';
-import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import {
+  checkRetryOptions,
+  honouredRetryAfterMs,
+  type RetryOptions,
+  retryOptionsFor,
+  withRetry,
+} from './retry.js';
 
 /** Options of {@link createCcxtFetcher}. */
 export interface CcxtFetcherOptions {
@@ -142,7 +148,7 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
         try {
           return await raceSignal(fn(), signal);
         } catch (error) {
-          throw throttled(toSourceError(error, what, exchange.id), limiter);
+          throw throttled(toSourceError(error, what, exchange.id), limiter, options.retry);
         } finally {
           release();
         }
@@ -281,8 +287,10 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   return fetcher;
 }
 
-function throttled(error: SourceError, limiter: Limiter): SourceError {
-  if (error.code === 'SOURCE_THROTTLED') limiter.penalize(penaltyMs(limiter, error.retryAfterMs));
+function throttled(error: SourceError, limiter: Limiter, retry?: RetryOptions): SourceError {
+  if (error.code === 'SOURCE_THROTTLED') {
+    limiter.penalize(penaltyMs(limiter, honouredRetryAfterMs(error.retryAfterMs, retry)));
+  }
   return error;
 }
 

@@ -2,10 +2,35 @@ import type { Range } from '../core/range-math.js';
 import type { Page, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 
+/** A failed request about to be tried again, and the wait before it. */
+export interface RetryInfo {
+  /** The attempt that failed, 1 for the first. */
+  readonly attempt: number;
+  /** The wait before the next attempt. */
+  readonly delayMs: number;
+  readonly error: Error;
+  /** Who chose the wait: the source (`Retry-After`) or our backoff. */
+  readonly reason: 'retry-after' | 'backoff';
+  /** The HTTP status of the failed answer, when there was one (429, 418, 503, ...). */
+  readonly httpStatus?: number | undefined;
+}
+
 /** What a fetcher reports while it works. */
 export interface FetchEvents {
-  /** A request failed and will be tried again after `delayMs`. */
-  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
+  /** A request failed and will be tried again after `info.delayMs`: waits are never silent. */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** Waits at least this long are worth telling a person about (progress bars, job records). */
+export const VISIBLE_WAIT_MS = 5_000;
+
+/** One line on a wait, e.g. `waiting 120 s: exchange asked (418)`. */
+export function describeWait(info: RetryInfo): string {
+  const seconds = Math.round(info.delayMs / 1000);
+  const status = info.httpStatus === undefined ? '' : ` (${info.httpStatus})`;
+  return info.reason === 'retry-after'
+    ? `waiting ${seconds} s: exchange asked${status}`
+    : `waiting ${seconds} s: retry ${info.attempt} after an error${status}`;
 }
 
 /** Options for one fetch. */

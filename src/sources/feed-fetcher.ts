@@ -82,5 +82,6 @@ export function retryOptionsOf(retry: NonNullable<FeedConfig['retry']>): RetryOp
     retryBackoffMs: retry.retry_backoff_ms,
     maxDelayMs: retry.max_delay_ms,
     jitterRatio: retry.jitter_ratio,
+    maxRetryAfterMs: retry.max_retry_after_ms,
   };
 }

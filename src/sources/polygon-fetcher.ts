@@ -9,7 +9,13 @@ import { getJson } from './http-json.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, windows } from './paging.js';
 import { type RateLimiterOptions, rateLimiterFor } from './rate-limiter.js';
-import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import {
+  checkRetryOptions,
+  honouredRetryAfterMs,
+  type RetryOptions,
+  retryOptionsFor,
+  withRetry,
+} from './retry.js';
 
 /** Options of {@link createPolygonFetcher}. */
 export interface PolygonFetcherOptions {
@@ -115,7 +121,9 @@ export function createPolygonFetcher(options: PolygonFetcherOptions): DataFetche
           });
         } catch (error) {
           if (!(error instanceof SourceError)) throw error;
-          if (error.code === 'SOURCE_THROTTLED') limiter.penalize(error.retryAfterMs);
+          if (error.code === 'SOURCE_THROTTLED') {
+            limiter.penalize(honouredRetryAfterMs(error.retryAfterMs, options.retry));
+          }
           if (error.code !== 'SOURCE_AUTH') throw error;
           throw new SourceError(`${error.message} (check POLYGON_API_KEY or the apiKey option)`, {
             code: 'SOURCE_AUTH',

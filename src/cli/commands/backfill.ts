@@ -9,6 +9,7 @@ import type { TrackedSymbol } from '../../jobs/job.js';
 import { openRepositories } from '../../jobs/repositories.js';
 import { trackedSeriesSelection } from '../../jobs/tracked-series.js';
 import type { FillResult } from '../../provider/history-provider.js';
+import { describeWait, type RetryInfo, VISIBLE_WAIT_MS } from '../../sources/data-fetcher.js';
 import { type CommonFlags, openApp } from '../app.js';
 import { describeError, exitCodeFor } from '../exit-codes.js';
 import { positiveInt, withCommonFlags, withSelectionFlags } from '../options.js';
@@ -62,7 +63,7 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     const bars = process.stderr.isTTY
       ? new MultiBar(
           {
-            format: ' {bar} {percentage}% | {series} | {rows} rows | eta {eta_formatted}',
+            format: ' {bar} {percentage}% | {series} | {rows} rows | eta {eta_formatted}{wait}',
             hideCursor: true,
             clearOnComplete: false,
           },
@@ -74,13 +75,23 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     const worker = async () => {
       for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
         const id = seriesId(s);
-        const bar = bars?.create(1000, 0, { series: id, rows: 0 });
+        const bar = bars?.create(1000, 0, { series: id, rows: 0, wait: '' });
         const began = performance.now();
+        // A long wait shows on the bar, or as a line when there is no terminal.
+        const onRetry = (info: RetryInfo) => {
+          if (info.delayMs < VISIBLE_WAIT_MS) return;
+          if (bar === undefined) process.stderr.write(`notice: ${id}: ${describeWait(info)}\n`);
+          else bar.update({ wait: ` | ${describeWait(info)}` });
+        };
         try {
           const result = await app.providerFor(s).fillMissing(startMs, endMs, {
             series: s,
+            onRetry,
             onProgress: (p) =>
-              bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), { rows: p.rowsWritten }),
+              bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), {
+                rows: p.rowsWritten,
+                wait: '',
+              }),
           });
           bar?.update(1000, { rows: result.rowsWritten });
           outcomes.push({ series: s, result, seconds: (performance.now() - began) / 1000 });

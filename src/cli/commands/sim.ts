@@ -14,6 +14,8 @@ interface SimFlags {
   errorRate?: string;
   truncateRate?: string;
   stallRate?: string;
+  retryAfterRate?: string;
+  retryAfterS?: string;
   duplicateRows?: boolean;
   shuffleRows?: boolean;
   maintenance: string[];
@@ -73,6 +75,12 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   if (flags.stallRate !== undefined) {
     options.stallRate = number('--stall-rate', flags.stallRate, 0, 1);
   }
+  if (flags.retryAfterRate !== undefined) {
+    options.retryAfterRate = number('--retry-after-rate', flags.retryAfterRate, 0, 1);
+  }
+  if (flags.retryAfterS !== undefined) {
+    options.retryAfterS = integer('--retry-after-s', flags.retryAfterS, 0);
+  }
   return options;
 }
 
@@ -95,6 +103,8 @@ export function registerSimCommand(program: Command): void {
       '--stall-rate <share>',
       'share of data requests answered with half a body, then silence, 0..1',
     )
+    .option('--retry-after-rate <share>', 'share of data requests answered 429, 0..1')
+    .option('--retry-after-s <s>', 'Retry-After of those 429s, in seconds (default 60)')
     .option('--duplicate-rows', 'repeat rows across page edges')
     .option('--shuffle-rows', 'put rows out of order inside a page')
     .option(
