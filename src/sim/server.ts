@@ -64,6 +64,11 @@ export interface SimServerOptions {
    */
   retryAfterRate?: number;
   /**
+   * Share of klines pages stamped in microseconds instead of milliseconds, as
+   * Binance's archives are since 2025 and some vendors' pages are.
+   */
+  microsRate?: number;
+  /**
    * The `Retry-After` of `retryAfterRate` answers, in seconds.
    * @default 60
    */
@@ -94,6 +99,8 @@ export interface SimStats {
   truncated: number;
   /** Answers left hanging after half their body. */
   stalled: number;
+  /** Klines pages stamped in microseconds. */
+  micros: number;
   /** Weight used in the current rolling minute (as `x-mbx-used-weight-1m`). */
   weightUsed: number;
   /** Weight of every accepted request since the last reset. */
@@ -170,6 +177,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const stallRate = rate('stallRate', options.stallRate);
   const retryAfterRate = rate('retryAfterRate', options.retryAfterRate);
   const retryAfterS = options.retryAfterS ?? 60;
+  const microsRate = rate('microsRate', options.microsRate);
   const weightLimit = options.weightPerMinute ?? Number.POSITIVE_INFINITY;
   const latencyMs = options.latencyMs ?? 0;
   const random = seededRandom(options.faultSeed ?? 1);
@@ -184,7 +192,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   let origin = '';
   const polygon = new PolygonRoutes(market, nowMs, () => origin, options.polygon);
 
-  function route(path: string, query: URLSearchParams): Answer {
+  function route(path: string, query: URLSearchParams, micros = false): Answer {
     if (isPolygonPath(path)) return polygon.answer(path, query);
     switch (path) {
       case '/api/v3/ping':
@@ -205,7 +213,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     if (path === '/api/v3/klines') {
       const interval = query.get('interval') ?? '';
       if (!BINANCE_INTERVALS.has(interval)) return fail(400, -1120, 'Invalid interval.');
-      return data.klines(subject, interval, num(query, 'startTime'), num(query, 'endTime'), limit);
+      const start = num(query, 'startTime');
+      return data.klines(subject, interval, start, num(query, 'endTime'), limit, micros);
     }
     if (path === '/api/v3/aggTrades') {
       return data.aggTrades(subject, num(query, 'startTime'), num(query, 'endTime'), limit);
@@ -269,7 +278,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         stats.http5xx++;
         return error;
       }
-      const result = route(path, query);
+      // Past every other fault's share, a share of pages comes in microseconds.
+      const faultShare = errorRate + truncateRate + stallRate + retryAfterRate;
+      const micros = draw >= faultShare && draw < faultShare + microsRate;
+      const result = route(path, query, micros);
+      if (micros && path === '/api/v3/klines') stats.micros++;
       if (draw < errorRate + truncateRate && result.status === 200) {
         stats.truncated++;
         return { status: 200, body: result.body.slice(0, Math.floor(result.body.length / 2)) };
@@ -359,6 +372,7 @@ function emptyStats(): SimStats {
     http5xx: 0,
     truncated: 0,
     stalled: 0,
+    micros: 0,
     weightUsed: 0,
     weightTotal: 0,
   };
@@ -387,6 +401,7 @@ class DataRoutes {
     startTime: number | undefined,
     endTime: number | undefined,
     limit: number,
+    micros = false,
   ): Answer {
     const now = this.nowMs();
     const stepMs = granularityMs(interval);
@@ -422,7 +437,7 @@ class DataRoutes {
         rows = [...before, ...rows, rows[0]!];
       }
     }
-    return this.#page(rows.map((c) => klineJson(c, stepMs)));
+    return this.#page(rows.map((c) => klineJson(c, stepMs, micros ? 1000 : 1)));
   }
 
   /** `GET /api/v3/aggTrades`: from `startTime` (window at most 1 h), else the most recent. */

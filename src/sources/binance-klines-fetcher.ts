@@ -9,6 +9,7 @@ import { checkNumber } from './options-check.js';
 import { orderedPool, windows } from './paging.js';
 import { rateLimiterFor } from './rate-limiter.js';
 import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import { checkPagePlace, pageTimesToMs } from './time-units.js';
 
 /** Options of {@link createBinanceKlinesFetcher}. */
 export interface BinanceKlinesFetcherOptions {
@@ -70,20 +71,26 @@ export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions)
         const url =
           `${baseUrl}/api/v3/klines?symbol=${symbol}&interval=${series.granularity}` +
           `&startTime=${w.startMs}&endTime=${w.endMs - 1}&limit=${LIMIT}`;
-        const body = await withRetry(
+        const rows = await withRetry(
           async () => {
             const release = await limiter.acquire(1, s);
+            let body: unknown;
             try {
-              return await getJson(url, { what, signal: s, timeoutMs });
+              body = await getJson(url, { what, signal: s, timeoutMs });
             } finally {
               release();
             }
+            if (!Array.isArray(body)) throw malformed(what, 'the body is not an array');
+            const candles = body.map((k) => toCandle(k, what));
+            // In milliseconds whatever unit this page came in; a misplaced page is retried.
+            const times = candles.map((c) => c.tsMs);
+            pageTimesToMs(times, { referenceMs: w.startMs, what });
+            checkPagePlace(times, w.startMs, what);
+            return candles.map((c, i) => ({ ...c, tsMs: times[i]! }));
           },
           retryOptionsFor(options.retry, fetchOptions, s, what),
         );
-        if (!Array.isArray(body)) throw malformed(what, 'the body is not an array');
         // Keep only this window's bars, sorted and unique, whatever the server sent.
-        const rows = body.map((k) => toCandle(k, what));
         const inside = rows.filter((c) => c.tsMs >= w.startMs && c.tsMs < w.endMs);
         return { ...w, rows: sortUnique(inside) };
       };

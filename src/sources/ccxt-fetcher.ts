@@ -8,6 +8,7 @@ import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import { formatTime } from '../core/time.js';
 import { createCcxtExchange, toSourceError } from './ccxt-exchange.js';
 import { useFastCandles } from './ccxt-fast-candles.js';
+import { useMsPageTimes } from './ccxt-page-times.js';
 import { collectPages, type DataFetcher, type FetchOptions } from './data-fetcher.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, raceSignal, windows } from './paging.js';
@@ -109,6 +110,9 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   // Candles get an instance of their own that parses pages in one pass.
   const candleExchange = createCcxtExchange(exchangeOptions);
   useFastCandles(candleExchange);
+  // After the fast parser, so its pages are converted too.
+  useMsPageTimes(candleExchange);
+  useMsPageTimes(exchange);
   const candlesPageLimit = checkNumber(
     'candlesPageLimit',
     options.candlesPageLimit,

@@ -44,7 +44,10 @@ export interface FetchOptions extends FetchEvents {
  *
  * `pages` yields, in time order, pages that together cover `[startMs, endMs)`
  * up to the last closed bar: each page holds every row the source has in its
- * window, sorted and unique, so an empty page proves its window empty.
+ * window, sorted and unique, so an empty page proves its window empty. Only
+ * a well-formed empty answer makes an empty page: timestamps are converted to
+ * milliseconds per page (`time-units.ts`), and a page that does not answer
+ * the window asked is retried as a bad page, never passed on empty.
  * @example
  * for await (const page of fetcher.pages(series, { startMs, endMs })) store(page);
  */

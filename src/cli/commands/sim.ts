@@ -16,6 +16,7 @@ interface SimFlags {
   stallRate?: string;
   retryAfterRate?: string;
   retryAfterS?: string;
+  microsRate?: string;
   duplicateRows?: boolean;
   shuffleRows?: boolean;
   maintenance: string[];
@@ -81,6 +82,9 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   if (flags.retryAfterS !== undefined) {
     options.retryAfterS = integer('--retry-after-s', flags.retryAfterS, 0);
   }
+  if (flags.microsRate !== undefined) {
+    options.microsRate = number('--micros-rate', flags.microsRate, 0, 1);
+  }
   return options;
 }
 
@@ -105,6 +109,7 @@ export function registerSimCommand(program: Command): void {
     )
     .option('--retry-after-rate <share>', 'share of data requests answered 429, 0..1')
     .option('--retry-after-s <s>', 'Retry-After of those 429s, in seconds (default 60)')
+    .option('--micros-rate <share>', 'share of klines pages stamped in microseconds, 0..1')
     .option('--duplicate-rows', 'repeat rows across page edges')
     .option('--shuffle-rows', 'put rows out of order inside a page')
     .option(
