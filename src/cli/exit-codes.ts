@@ -13,7 +13,10 @@ export const EXIT = {
 
 /** The exit code for an error that ended a command. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof SourceError) return EXIT.source;
+  // A subject the exchange does not list is unknown, not a source failure.
+  if (error instanceof SourceError) {
+    return error.code === 'SOURCE_BAD_SYMBOL' ? EXIT.notFound : EXIT.source;
+  }
   if (!(error instanceof GaplessError)) return EXIT.failed;
   if (error.code === 'CANCELLED') return EXIT.cancelled;
   if (error.code === 'STORAGE_FAILED') return EXIT.storage;

@@ -66,10 +66,38 @@ export class SourceError extends GaplessError {
   }
 }
 
-/** Reading or writing the store failed. */
+// What the file system errors users meet mean, in a few words.
+const ERRNO_MEANINGS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files',
+};
+
+/** `: EROFS (read-only file system)` for a file system error, '' for anything else. */
+function errnoSuffix(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return '';
+  const meaning = ERRNO_MEANINGS[code];
+  return meaning === undefined ? `: ${code}` : `: ${code} (${meaning})`;
+}
+
+/**
+ * Reading or writing the store failed. A file system cause's code is named
+ * in the message (`cannot create /data: EROFS (read-only file system)`), so
+ * the one line a user sees says why.
+ */
 export class StorageError extends GaplessError {
   constructor(message: string, options?: GaplessErrorOptions) {
-    super('STORAGE_FAILED', message, options);
+    // A message that names its code already says why.
+    const named = /\bE[A-Z]{3,}\b/.test(message);
+    super('STORAGE_FAILED', named ? message : message + errnoSuffix(options?.cause), options);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { GaplessConfig } from '../../config/schema.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
-import { parseTime } from '../../core/time.js';
+import { formatTime, parseTime } from '../../core/time.js';
 import type { TrackedSymbol } from '../../jobs/job.js';
 import { openRepositories } from '../../jobs/repositories.js';
 import { trackedSeriesSelection } from '../../jobs/tracked-series.js';
@@ -28,6 +28,8 @@ interface Outcome {
   series: Series;
   result?: FillResult;
   error?: unknown;
+  /** Rows stored before an error. */
+  rowsStored?: number;
   seconds: number;
 }
 
@@ -49,8 +51,15 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
   const nowMs = Date.now();
   const startMs =
     flags.start === undefined ? nowMs - FIVE_YEARS_MS : parseTime(flags.start, '--start', nowMs);
-  const endMs = flags.end === undefined ? nowMs : parseTime(flags.end, '--end', nowMs);
+  let endMs = flags.end === undefined ? nowMs : parseTime(flags.end, '--end', nowMs);
   makeRange(startMs, endMs, '--start/--end');
+  if (endMs > nowMs) {
+    // The future has no bars yet; asking for it is not an error, but it is not filled either.
+    process.stderr.write(
+      `notice: --end ${formatTime(endMs)} is in the future: cut at ${formatTime(nowMs)}\n`,
+    );
+    endMs = nowMs;
+  }
   const parallel = positiveInt(flags.parallel, '--parallel');
   const app = await openApp(flags);
   try {
@@ -77,6 +86,8 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
         const id = seriesId(s);
         const bar = bars?.create(1000, 0, { series: id, rows: 0, wait: '' });
         const began = performance.now();
+        // Rows stored so far: what the summary shows when the fill fails midway.
+        let rowsStored = 0;
         // A long wait shows on the bar, or as a line when there is no terminal.
         const onRetry = (info: RetryInfo) => {
           if (info.delayMs < VISIBLE_WAIT_MS) return;
@@ -87,16 +98,19 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
           const result = await app.providerFor(s).fillMissing(startMs, endMs, {
             series: s,
             onRetry,
-            onProgress: (p) =>
+            onProgress: (p) => {
+              rowsStored = p.rowsWritten;
               bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), {
                 rows: p.rowsWritten,
                 wait: '',
-              }),
+              });
+            },
           });
           bar?.update(1000, { rows: result.rowsWritten });
           outcomes.push({ series: s, result, seconds: (performance.now() - began) / 1000 });
         } catch (error) {
-          outcomes.push({ series: s, error, seconds: (performance.now() - began) / 1000 });
+          const seconds = (performance.now() - began) / 1000;
+          outcomes.push({ series: s, error, rowsStored, seconds });
         }
       }
     };
@@ -125,7 +139,7 @@ function printSummary(order: Series[], outcomes: Outcome[]): void {
     if (o === undefined) continue;
     table.push([
       seriesId(s),
-      (o.result?.rowsWritten ?? 0).toLocaleString('en-US'),
+      (o.result?.rowsWritten ?? o.rowsStored ?? 0).toLocaleString('en-US'),
       o.result ? String(o.result.gapsLeft.length) : '?',
       `${o.seconds.toFixed(1)}s`,
       o.error === undefined ? 'ok' : 'failed',

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { findFeed } from '../../config/feeds.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { makeRange } from '../../core/range-math.js';
 import type { Frame } from '../../core/rows.js';
@@ -44,6 +45,8 @@ export function registerReadCommand(program: Command): void {
       );
       const app = await openApp(flags);
       try {
+        // A series of no configured feed has nothing stored: say so instead of an empty answer.
+        findFeed(app.config, series.source);
         if (format === 'parquet') {
           if (flags.output === undefined) {
             throw new InvalidArgumentError('--format parquet needs --output <file>');
