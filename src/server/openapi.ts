@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GAPLESS_VERSION } from '../version.js';
 import { addSymbolBodySchema } from './routes/admin.js';
 import { submitBodySchema } from './routes/backfill.js';
 
@@ -65,14 +66,17 @@ const jobView: Schema = always({
   wait_until: nullable(str('ISO-8601 UTC')),
 });
 
+// A stored double: shortest round-trip text, -0 as -0, null where the file holds NaN (no value).
+const price: Schema = { type: ['number', 'null'] };
+
 const candle: Schema = always({
   ts: str('bar open time, ISO-8601 UTC'),
   ts_ms: { type: 'integer', description: 'bar open time, epoch milliseconds' },
-  open: { type: 'number' },
-  high: { type: 'number' },
-  low: { type: 'number' },
-  close: { type: 'number' },
-  volume: { type: 'number' },
+  open: price,
+  high: price,
+  low: price,
+  close: price,
+  volume: price,
 });
 
 const range: Schema = always({ start: str(), end: str(), start_ms: int, end_ms: int });
@@ -103,7 +107,7 @@ export function openApiDocument(): Schema {
     servers: [{ url: '/', description: 'the gapless serve answering this document' }],
     info: {
       title: 'gapless',
-      version: '0.1.0',
+      version: GAPLESS_VERSION,
       license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Market history without holes: backfill jobs, stored candles and the Parquet files behind them. Every error is `{ "error": { "code", "message" } }`; every response carries `x-request-id`.',
