@@ -117,6 +117,11 @@ export const feedSchema = z
     retry: retrySchema.optional(),
     concurrency: positiveInt.max(64).default(8),
     timeout_ms: positiveInt.default(10_000),
+    /**
+     * Grace after a bar closes (by the exchange's clock) before it counts as
+     * complete: exchanges revise a bar just after it closes.
+     */
+    settle_ms: z.number().int().nonnegative().default(3_000),
     /** Tracked symbols of this asset class are backfilled on this feed. */
     asset_class: z.string().min(1).default('crypto'),
   })

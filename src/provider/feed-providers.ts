@@ -38,6 +38,7 @@ export async function openFeedProviders(
       new HistoryProvider({
         store,
         fetcher: fetcherFor(series.source),
+        settleMs: findFeed(config, series.source).settle_ms,
         ...(options.nowMs ? { nowMs: options.nowMs } : {}),
       }),
     async close() {

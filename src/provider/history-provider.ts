@@ -60,8 +60,14 @@ export interface HistoryProviderOptions {
   readonly store: Store;
   /** Where missing data comes from; without one, `fillMissing` fails with `NO_FETCHER`. */
   readonly fetcher?: DataFetcher | undefined;
-  /** The clock; default `Date.now`. */
+  /** The clock; default `Date.now`. Used when the fetcher has no clock of its own. */
   readonly nowMs?: () => number;
+  /**
+   * Grace after a bar closes by the source's clock before it counts as
+   * complete (sources revise a bar just after it closes).
+   * @default 0
+   */
+  readonly settleMs?: number;
 }
 
 /**
@@ -75,11 +81,13 @@ export class HistoryProvider {
   private readonly store: Store;
   private readonly fetcher: DataFetcher | undefined;
   private readonly nowMs: () => number;
+  private readonly settleMs: number;
 
   constructor(options: HistoryProviderOptions) {
     this.store = options.store;
     this.fetcher = options.fetcher;
     this.nowMs = options.nowMs ?? Date.now;
+    this.settleMs = options.settleMs ?? 0;
   }
 
   /** Stored rows with `start <= ts < end`, as columns. Never fetches. */
@@ -100,7 +108,7 @@ export class HistoryProvider {
     options: { series: SeriesLike },
   ): Promise<Range[]> {
     const series = parseSeries(options.series);
-    const window = this.fillWindow(series, this.range(start, end));
+    const window = this.fillWindow(series, this.range(start, end), await this.sourceNowMs());
     if (window === undefined) return [];
     return missingRanges(window, await this.store.coverage(series));
   }
@@ -125,7 +133,11 @@ export class HistoryProvider {
         `${this.fetcher.name} cannot serve ${seriesId(series)}`,
       );
     }
-    const window = this.fillWindow(series, requested);
+    const window = this.fillWindow(
+      series,
+      requested,
+      await this.sourceNowMs(options.signal === undefined ? {} : { signal: options.signal }),
+    );
     if (window === undefined) {
       return {
         series,
@@ -202,11 +214,29 @@ export class HistoryProvider {
     return makeRange(parseTime(start, 'start', now), parseTime(end, 'end', now));
   }
 
-  /** The bar-aligned window up to the last closed bar, or undefined when nothing there is closed. */
-  private fillWindow(series: Series, range: Range): Range | undefined {
+  /**
+   * The source's clock (an exchange's server time), else this machine's: a
+   * bar is complete when the source's clock is past its end. A source that
+   * cannot tell its time now is not an error: the local clock stands in.
+   */
+  private async sourceNowMs(options: { signal?: AbortSignal } = {}): Promise<number> {
+    if (this.fetcher?.serverTimeMs === undefined) return this.nowMs();
+    try {
+      return await this.fetcher.serverTimeMs(options);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return this.nowMs();
+    }
+  }
+
+  /**
+   * The bar-aligned window up to the last bar complete by `nowMs` less the
+   * settle grace, or undefined when nothing there is complete.
+   */
+  private fillWindow(series: Series, range: Range, nowMs: number): Range | undefined {
     const stepMs = seriesStepMs(series);
     const aligned = alignRange(range, stepMs);
-    const lastClosedEnd = floorToBar(this.nowMs(), stepMs);
+    const lastClosedEnd = floorToBar(nowMs - this.settleMs, stepMs);
     const endMs = Math.min(aligned.endMs, lastClosedEnd);
     return endMs > aligned.startMs ? { startMs: aligned.startMs, endMs } : undefined;
   }

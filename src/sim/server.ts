@@ -35,6 +35,12 @@ export interface SimServerOptions {
   seed?: number;
   /** The sim clock: bars close and trades happen relative to it. */
   nowMs?: () => number;
+  /**
+   * Shifts the sim clock (`/api/v3/time`, which bar is open, what is served)
+   * from `nowMs`: negative for an exchange whose clock is behind this machine's.
+   * @default 0
+   */
+  clockOffsetMs?: number;
   /** Delay added before every answer. */
   latencyMs?: number;
   /**
@@ -171,7 +177,9 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.maintenance === undefined ? {} : { maintenance: options.maintenance }),
     });
-  const nowMs = options.nowMs ?? Date.now;
+  const baseNowMs = options.nowMs ?? Date.now;
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
+  const nowMs = clockOffsetMs === 0 ? baseNowMs : () => baseNowMs() + clockOffsetMs;
   const errorRate = rate('errorRate', options.errorRate);
   const truncateRate = rate('truncateRate', options.truncateRate);
   const stallRate = rate('stallRate', options.stallRate);
@@ -426,6 +434,16 @@ class DataRoutes {
           rows.push(c);
         }
         from = to;
+      }
+      // The still-open bar comes last with its values so far, as real exchanges serve it.
+      const open = this.market.openCandle(subject, interval, now);
+      if (
+        open !== undefined &&
+        rows.length < limit &&
+        open.tsMs >= startTime &&
+        open.tsMs < endMs
+      ) {
+        rows.push(open);
       }
       if (this.faults.duplicateRows && rows.length > 0) {
         const before = this.market.candles(

@@ -104,6 +104,19 @@ export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions)
     },
     fetch: (series, range, fetchOptions) =>
       collectPages(fetcher.pages(series, range, fetchOptions)),
+    async serverTimeMs(fetchOptions = {}) {
+      const what = `${fetcher.name} server time`;
+      const signal = fetchOptions.signal ?? new AbortController().signal;
+      const body = await withRetry(
+        () => getJson(`${baseUrl}/api/v3/time`, { what, signal, timeoutMs }),
+        retryOptionsFor(options.retry, fetchOptions, signal, what),
+      );
+      const serverTime = (body as { serverTime?: unknown } | null)?.serverTime;
+      if (typeof serverTime !== 'number' || !Number.isFinite(serverTime)) {
+        throw malformed(what, `serverTime ${JSON.stringify(serverTime)}`);
+      }
+      return serverTime;
+    },
   };
   return fetcher;
 }

@@ -283,6 +283,21 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     fetch(series, range, fetchOptions) {
       return collectPages(fetcher.pages(series, range, fetchOptions));
     },
+    ...(exchange.has.fetchTime === true
+      ? {
+          // Binance: GET /api/v3/time, retried and rate limited like any call.
+          serverTimeMs: async (fetchOptions: FetchOptions = {}) => {
+            const signal = fetchOptions.signal ?? new AbortController().signal;
+            const ms = await call(`${name} server time`, fetchOptions, signal, () =>
+              exchange.fetchTime(),
+            );
+            if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+              throw malformed(`${name} server time`, JSON.stringify(ms));
+            }
+            return ms;
+          },
+        }
+      : {}),
     async close() {
       const closable = [exchange, candleExchange] as unknown as { close?: () => Promise<void> }[];
       await Promise.all([...closable.map((c) => c.close?.()), limiter.close()]);

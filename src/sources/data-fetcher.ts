@@ -60,6 +60,13 @@ export interface DataFetcher {
   pages(series: Series, range: Range, options?: FetchOptions): AsyncIterable<Page>;
   /** The promise form: every row in the range, sorted and unique. */
   fetch(series: Series, range: Range, options?: FetchOptions): Promise<Row[]>;
+  /**
+   * The source's clock now, in epoch ms (an exchange's server time): a bar is
+   * complete only once this clock is past its end, whatever this machine's
+   * clock says. Absent when the source has no clock to ask; callers then use
+   * their own.
+   */
+  serverTimeMs?(options?: FetchOptions): Promise<number>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

@@ -80,6 +80,8 @@ export function createSimFetcher(options: SimFetcherOptions = {}): DataFetcher {
     fetch(series, range, fetchOptions) {
       return collectPages(fetcher.pages(series, range, fetchOptions));
     },
+    // The sim market's clock is the one that closes its bars.
+    serverTimeMs: async () => nowMs(),
   };
   return fetcher;
 }

@@ -17,6 +17,7 @@ interface SimFlags {
   retryAfterRate?: string;
   retryAfterS?: string;
   microsRate?: string;
+  clockOffsetMs?: string;
   duplicateRows?: boolean;
   shuffleRows?: boolean;
   maintenance: string[];
@@ -82,6 +83,9 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   if (flags.retryAfterS !== undefined) {
     options.retryAfterS = integer('--retry-after-s', flags.retryAfterS, 0);
   }
+  if (flags.clockOffsetMs !== undefined) {
+    options.clockOffsetMs = number('--clock-offset-ms', flags.clockOffsetMs, -1e12);
+  }
   if (flags.microsRate !== undefined) {
     options.microsRate = number('--micros-rate', flags.microsRate, 0, 1);
   }
@@ -109,6 +113,10 @@ export function registerSimCommand(program: Command): void {
     )
     .option('--retry-after-rate <share>', 'share of data requests answered 429, 0..1')
     .option('--retry-after-s <s>', 'Retry-After of those 429s, in seconds (default 60)')
+    .option(
+      '--clock-offset-ms <ms>',
+      'shift the exchange clock from this machine (negative: behind); the open bar is served partial',
+    )
     .option('--micros-rate <share>', 'share of klines pages stamped in microseconds, 0..1')
     .option('--duplicate-rows', 'repeat rows across page edges')
     .option('--shuffle-rows', 'put rows out of order inside a page')
