@@ -40,7 +40,17 @@ module.exports = {
       'jobs',
     ]),
     layer('server', ['core', 'config', 'storage', 'conformance', 'backfill', 'jobs', 'app']),
-    layer('cli', ['core', 'config', 'storage', 'backfill', 'jobs', 'app', 'server', 'sim']),
+    layer('cli', [
+      'core',
+      'config',
+      'sources',
+      'storage',
+      'backfill',
+      'jobs',
+      'app',
+      'server',
+      'sim',
+    ]),
     {
       name: 'storage-internals-stay-inside',
       comment: 'outside src/storage, import only its face: src/storage/index.ts',

@@ -52,7 +52,8 @@ describe('Scheduler', () => {
   beforeAll(async () => {
     const config = parseConfig({
       data_dir: tmp.dir,
-      feeds: [{ source: 'sim', exchange: 'sim', subjects: ['BTC/USDT'] }],
+      // No settle grace: the run at 02:15:00 takes the 02:14 bar, which is what this test counts.
+      feeds: [{ source: 'sim', exchange: 'sim', subjects: ['BTC/USDT'], settle_ms: 0 }],
       scheduler: { hour: 2, minute: 15, initial_lookback_days: 2 },
     });
     service = await openRuntime(config, { scheduler: false, nowMs: time.now });

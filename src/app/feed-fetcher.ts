@@ -14,8 +14,15 @@ import { createSimFetcher } from '../sources/sim-fetcher.js';
 export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataFetcher {
   const clock = nowMs ? { nowMs } : {};
   const baseUrl = feed.api_url === undefined ? {} : { baseUrl: feed.api_url };
+  const retry = feed.retry === undefined ? {} : { retry: retryOptionsOf(feed.retry) };
   if (feed.exchange === 'binance-klines') {
-    return createBinanceKlinesFetcher({ source: feed.source, ...baseUrl, ...clock });
+    return createBinanceKlinesFetcher({
+      source: feed.source,
+      ...baseUrl,
+      ...clock,
+      timeoutMs: feed.timeout_ms,
+      ...retry,
+    });
   }
   if (feed.exchange === 'polygon') {
     const apiKey = feed.api_key_env === undefined ? undefined : process.env[feed.api_key_env];
@@ -24,8 +31,9 @@ export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataF
       ...baseUrl,
       ...clock,
       ...(apiKey === undefined ? {} : { apiKey }),
+      timeoutMs: feed.timeout_ms,
       ...(feed.rate_limit === undefined ? {} : { rateLimit: limiterConfigOf(feed.rate_limit) }),
-      ...(feed.retry === undefined ? {} : { retry: retryOptionsOf(feed.retry) }),
+      ...retry,
     });
   }
   if (feed.exchange === 'sim' && feed.api_url === undefined) {
@@ -42,7 +50,7 @@ export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataF
     timeoutMs: feed.timeout_ms,
     ...clock,
     ...(feed.rate_limit === undefined ? {} : { rateLimit: limiterConfigOf(feed.rate_limit) }),
-    ...(feed.retry === undefined ? {} : { retry: retryOptionsOf(feed.retry) }),
+    ...retry,
   });
 }
 
@@ -74,5 +82,6 @@ export function retryOptionsOf(retry: NonNullable<FeedConfig['retry']>): RetryOp
     retryBackoffMs: retry.retry_backoff_ms,
     maxDelayMs: retry.max_delay_ms,
     jitterRatio: retry.jitter_ratio,
+    maxRetryAfterMs: retry.max_retry_after_ms,
   };
 }

@@ -65,6 +65,7 @@ export async function openDataRuntime(
     store,
     fetcherFor,
     nowMs: options.nowMs,
+    settleMs: (series) => findFeed(config, series.source).settle_ms,
     metrics,
     windowBars: b.window_bars,
     singleFlightTtlMs: b.single_flight_ttl_ms,

@@ -29,8 +29,14 @@ export interface BackfillEngineOptions {
   readonly store: Store;
   /** The fetcher of a series' feed, or undefined when none serves it. */
   readonly fetcherFor: (series: Series) => DataFetcher | undefined;
-  /** The clock. @default Date.now */
+  /** This machine's clock, used when a fetcher has no clock of its own. @default Date.now */
   readonly nowMs?: (() => number) | undefined;
+  /**
+   * Grace after a bar closes by the source's clock before it counts as
+   * complete (sources revise a bar just after it closes), per series.
+   * @default () => 0
+   */
+  readonly settleMs?: ((series: Series) => number) | undefined;
   /**
    * Bars per single-flight window of `wholeWindows` fills; a multiple of the
    * usual 1000-bar page wastes no request.
@@ -139,6 +145,7 @@ export class BackfillEngine {
   readonly #store: Store;
   readonly #fetcherFor: (series: Series) => DataFetcher | undefined;
   readonly #nowMs: () => number;
+  readonly #settleMs: (series: Series) => number;
   readonly #windowBars: number;
   readonly #flights: SingleFlight<FlightOutcome>;
   readonly #slots: Semaphore;
@@ -159,6 +166,7 @@ export class BackfillEngine {
     this.#store = options.store;
     this.#fetcherFor = options.fetcherFor;
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#settleMs = options.settleMs ?? (() => 0);
     this.metrics = options.metrics ?? createBackfillMetrics();
     this.#windowBars = checkNumber('windowBars', options.windowBars, 5_000, int);
     this.#flights = new SingleFlight(
@@ -191,9 +199,28 @@ export class BackfillEngine {
     return this.#store;
   }
 
-  /** The part of `range` a backfill can cover: bar aligned, up to the last closed bar. */
-  closedPart(series: Series, range: Range): Range | undefined {
-    return closedWindow(series, range, this.#nowMs());
+  /**
+   * The part of `range` a backfill can cover: bar aligned, up to the last bar
+   * closed (less the settle grace) by `nowMs`, this machine's clock by default.
+   */
+  closedPart(series: Series, range: Range, nowMs = this.#nowMs()): Range | undefined {
+    return closedWindow(series, range, nowMs - this.#settleMs(series));
+  }
+
+  /**
+   * The source's clock (an exchange's server time), else this machine's: a
+   * bar is complete when the source's clock is past its end. A source that
+   * cannot tell its time now is not an error: the local clock stands in.
+   */
+  async sourceNowMs(series: Series, signal?: AbortSignal): Promise<number> {
+    const fetcher = this.#fetcherFor(series);
+    if (fetcher?.serverTimeMs === undefined) return this.#nowMs();
+    try {
+      return await fetcher.serverTimeMs(signal === undefined ? {} : { signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return this.#nowMs();
+    }
   }
 
   /** Whether a fetcher serves the series and any bar of `range` is closed. */
@@ -204,9 +231,9 @@ export class BackfillEngine {
     );
   }
 
-  /** The parts of `range` (closed bars only) not covered yet. */
+  /** The parts of `range` (bars complete by the source's clock) not covered yet. */
   async missing(series: Series, range: Range): Promise<Range[]> {
-    const window = this.closedPart(series, range);
+    const window = this.closedPart(series, range, await this.sourceNowMs(series));
     if (window === undefined) return [];
     return missingRanges(window, await this.#store.coverage(series));
   }
@@ -229,8 +256,9 @@ export class BackfillEngine {
   ): Promise<FillResult> {
     const asked = mergeRanges(Array.isArray(ranges) ? ranges : [ranges as Range]);
     this.#fetcherOf(series);
+    const nowMs = await this.sourceNowMs(series, options.signal);
     const closed = asked.flatMap((r) => {
-      const part = this.closedPart(series, r);
+      const part = this.closedPart(series, r, nowMs);
       return part === undefined ? [] : [part];
     });
     const window =
@@ -238,7 +266,7 @@ export class BackfillEngine {
         ? (asked[0] ?? { startMs: 0, endMs: 0 })
         : { startMs: closed[0]!.startMs, endMs: closed[closed.length - 1]!.endMs };
     const fetched = subtractRanges(closed, await this.#store.coverage(series));
-    const windows = this.#windowsOf(series, fetched, options.wholeWindows ?? false);
+    const windows = this.#windowsOf(series, fetched, options.wholeWindows ?? false, nowMs);
     const total = totalMs(closed);
     const base = total - totalMs(fetched);
     const seen = new Map<number, { coveredMs: number; rows: number; pages: number }>();
@@ -311,7 +339,8 @@ export class BackfillEngine {
   ): AsyncGenerator<FilledBatch> {
     this.#fetcherOf(series);
     const closed = this.closedPart(series, range);
-    const windows = closed === undefined ? [] : this.#windowsOf(series, [closed], true);
+    const windows =
+      closed === undefined ? [] : this.#windowsOf(series, [closed], true, this.#nowMs());
     const pending = windows.map((w) => this.#join(series, w, options, () => {}));
     // Later windows may fail while an earlier one is awaited; their errors surface in turn.
     for (const p of pending) p.catch(() => {});
@@ -344,13 +373,13 @@ export class BackfillEngine {
    * one flight, fetched as one stream: no page is wasted at a window edge and
    * chunks stay large (a bulk fill writes a few weeks per file write).
    */
-  #windowsOf(series: Series, ranges: readonly Range[], whole: boolean): Range[] {
+  #windowsOf(series: Series, ranges: readonly Range[], whole: boolean, nowMs: number): Range[] {
     if (!whole) return mergeRanges(ranges);
     const windowMs = this.#windowMs(series);
     const out: Range[] = [];
     for (const r of mergeRanges(ranges)) {
       for (let s = Math.floor(r.startMs / windowMs) * windowMs; s < r.endMs; s += windowMs) {
-        const w = this.closedPart(series, { startMs: s, endMs: s + windowMs });
+        const w = this.closedPart(series, { startMs: s, endMs: s + windowMs }, nowMs);
         if (w !== undefined && (out.length === 0 || out[out.length - 1]!.startMs !== w.startMs)) {
           out.push(w);
         }

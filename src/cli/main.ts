@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { GAPLESS_VERSION } from '../core/version.js';
 import { registerBackfillCommand } from './commands/backfill.js';
 import { registerCoverageCommand } from './commands/coverage.js';
 import { registerHistoryCommand } from './commands/history.js';
@@ -16,7 +17,7 @@ tuneRuntime();
 
 const program = new Command('gapless')
   .description('market history without holes: backfill, check, store and serve candles and trades')
-  .version('0.1.0')
+  .version(GAPLESS_VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

@@ -39,6 +39,20 @@ export function selectSeries(config: GaplessConfig, selection: SeriesSelection =
       );
     }
   }
+  for (const granularity of granularities ?? []) {
+    const candleFeeds = feeds.filter((f) => f.kinds.includes('candle'));
+    if (candleFeeds.some((f) => f.granularities.map(parseGranularity).includes(granularity))) {
+      continue;
+    }
+    const configured = candleFeeds
+      .map((f) => (feeds.length === 1 ? '' : `${f.source}: `) + f.granularities.join(', '))
+      .join('; ');
+    const where = feeds.length === 1 ? ` for feed '${feeds[0]!.source}'` : '';
+    throw new NotFoundError(
+      `granularity '${granularity}' is not configured${where} (configured: ${configured || 'none'})`,
+      'UNKNOWN_GRANULARITY',
+    );
+  }
   const out: Series[] = [];
   for (const feed of feeds) {
     const subjects = wantAll(selection.subjects) ? feed.subjects : selection.subjects!;

@@ -96,6 +96,8 @@ export const retrySchema = z
     retry_backoff_ms: z.number().int().nonnegative().default(250),
     max_delay_ms: positiveInt.default(30_000),
     jitter_ratio: z.number().min(0).max(1).default(0.2),
+    /** Longest `Retry-After` honoured; a longer one fails the series, saying how long was asked. */
+    max_retry_after_ms: z.number().int().nonnegative().default(300_000),
   })
   .strict();
 
@@ -118,6 +120,11 @@ export const feedSchema = z
     retry: retrySchema.optional(),
     concurrency: positiveInt.max(64).default(8),
     timeout_ms: positiveInt.default(10_000),
+    /**
+     * Grace after a bar closes (by the exchange's clock) before it counts as
+     * complete: exchanges revise a bar just after it closes.
+     */
+    settle_ms: z.number().int().nonnegative().default(3_000),
     /** Tracked symbols of this asset class are backfilled on this feed. */
     asset_class: z.string().min(1).default('crypto'),
   })

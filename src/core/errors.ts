@@ -82,25 +82,65 @@ export class SourceError extends GaplessError {
   readonly retryable: boolean;
   /** How long the source asked us to wait (from `Retry-After`), if it said. */
   readonly retryAfterMs: number | undefined;
+  /** The HTTP status of the failed answer, when there was one. */
+  readonly httpStatus: number | undefined;
 
   constructor(
     message: string,
-    init: { code?: string; retryable: boolean; retryAfterMs?: number; cause?: unknown },
+    init: {
+      code?: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      httpStatus?: number;
+      cause?: unknown;
+      /** `not_found` for a subject the source does not list; `upstream` otherwise. */
+      category?: ErrorCategory;
+    },
   ) {
     super(init.code ?? (init.retryable ? 'SOURCE_RETRYABLE' : 'SOURCE_FAILED'), message, {
       cause: init.cause,
+      ...(init.category === undefined ? {} : { category: init.category }),
     });
     this.retryable = init.retryable;
     this.retryAfterMs = init.retryAfterMs;
+    this.httpStatus = init.httpStatus;
   }
 }
 
-/** Reading or writing the store failed. */
+// What the file system errors users meet mean, in a few words.
+const ERRNO_MEANINGS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files',
+};
+
+/** `: EROFS (read-only file system)` for a file system error, '' for anything else. */
+function errnoSuffix(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return '';
+  const meaning = ERRNO_MEANINGS[code];
+  return meaning === undefined ? `: ${code}` : `: ${code} (${meaning})`;
+}
+
+/**
+ * Reading or writing the store failed. A file system cause's code is named
+ * in the message (`cannot create /data: EROFS (read-only file system)`), so
+ * the one line a user sees says why.
+ */
 export class StorageError extends GaplessError {
   static override defaultCategory: ErrorCategory = 'storage';
 
   constructor(message: string, options?: GaplessErrorOptions) {
-    super('STORAGE_FAILED', message, options);
+    // A message that names its code already says why.
+    const named = /\bE[A-Z]{3,}\b/.test(message);
+    super('STORAGE_FAILED', named ? message : message + errnoSuffix(options?.cause), options);
   }
 }
 

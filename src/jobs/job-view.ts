@@ -27,6 +27,12 @@ export interface JobView {
   readonly rate_records_per_s: number | null;
   /** Seconds left at the current pace; null when unknown or not running. */
   readonly eta_s: number | null;
+  /** Whether the running job is waiting on the source (Retry-After, long backoff). */
+  readonly waiting: boolean;
+  /** Why, e.g. `waiting 120 s: exchange asked (418)`; null when not waiting. */
+  readonly wait_reason: string | null;
+  /** When the wait ends, ISO-8601 UTC; null when not waiting. */
+  readonly wait_until: string | null;
 }
 
 /**
@@ -48,6 +54,11 @@ export function jobView(job: BackfillJob, nowMs: number): JobView {
     // Pace over the cursor distance since this claim; a resumed job's earlier part is not timed.
     eta = Math.round(((spanMs - doneMs) / doneMs) * elapsedS);
   }
+  const waiting =
+    job.status === 'running' &&
+    job.waitReason != null &&
+    job.waitUntil != null &&
+    job.waitUntil > nowMs;
   return {
     id: job.id,
     source: job.source,
@@ -70,5 +81,8 @@ export function jobView(job: BackfillJob, nowMs: number): JobView {
     percentage,
     rate_records_per_s: rate,
     eta_s: eta,
+    waiting,
+    wait_reason: waiting ? (job.waitReason ?? null) : null,
+    wait_until: waiting ? formatTime(job.waitUntil!) : null,
   };
 }

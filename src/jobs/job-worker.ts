@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { BackfillEngine, FillProgress, FillResult } from '../backfill/engine.js';
 import { CancelledError, GaplessError, InvalidArgumentError } from '../core/errors.js';
 import { makeSeries, type Series } from '../core/series.js';
+import { describeWait, type RetryInfo, VISIBLE_WAIT_MS } from '../sources/data-fetcher.js';
 import type { BackfillJob, JobProgress, Repositories } from './job.js';
 
 /** Lifecycle of a worker: `idle` -> `running` -> `stopping` -> `stopped`. */
@@ -261,6 +262,16 @@ export class JobWorker {
               cursorTs: p.cursorMs,
               recordsWritten: base.recordsWritten + p.rowsWritten,
               pagesFetched: base.pagesFetched + p.pagesFetched,
+            };
+            void beat();
+          },
+          // A long wait goes into the job record at once, so nobody watches a silent job.
+          onRetry: (info: RetryInfo) => {
+            if (info.delayMs < VISIBLE_WAIT_MS) return;
+            progress = {
+              ...progress,
+              waitReason: describeWait(info),
+              waitUntil: Date.now() + info.delayMs,
             };
             void beat();
           },

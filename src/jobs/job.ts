@@ -30,6 +30,10 @@ export interface BackfillJob {
   readonly leaseOwner: string | null;
   /** When the lease runs out unless heartbeated; null when nobody holds it. */
   readonly leaseExpiresAt: number | null;
+  /** Why the job is waiting, e.g. `waiting 120 s: exchange asked (418)`; null when it is not. */
+  readonly waitReason?: string | null;
+  /** When that wait ends; null when not waiting. */
+  readonly waitUntil?: number | null;
 }
 
 /** What a caller asks for when creating a job. */
@@ -47,6 +51,9 @@ export interface JobProgress {
   readonly cursorTs: number | null;
   readonly recordsWritten: number;
   readonly pagesFetched: number;
+  /** A wait the source imposed (Retry-After, backoff) worth showing; null or absent when none. */
+  readonly waitReason?: string | null;
+  readonly waitUntil?: number | null;
 }
 
 /** Filter and page of a job listing; newest first. */

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { csvNumber, jsonNumber } from '../core/number-text.js';
 import { alignRange, missingRanges, type Range } from '../core/range-math.js';
 import type { CandleFrame } from '../core/rows.js';
 import { asCandles } from '../core/rows.js';
@@ -95,7 +95,7 @@ function jsonRows(frame: CandleFrame, first: boolean): string {
   let text = '';
   for (let i = 0; i < frame.length; i++) {
     const ts = frame.tsMs[i]!;
-    text += `${first && i === 0 ? '' : ','}\n{"ts":"${formatTime(ts)}","ts_ms":${ts},"open":${num(frame.open[i]!)},"high":${num(frame.high[i]!)},"low":${num(frame.low[i]!)},"close":${num(frame.close[i]!)},"volume":${num(frame.volume[i]!)}}`;
+    text += `${first && i === 0 ? '' : ','}\n{"ts":"${formatTime(ts)}","ts_ms":${ts},"open":${jsonNumber(frame.open[i]!)},"high":${jsonNumber(frame.high[i]!)},"low":${jsonNumber(frame.low[i]!)},"close":${jsonNumber(frame.close[i]!)},"volume":${jsonNumber(frame.volume[i]!)}}`;
   }
   return text;
 }
@@ -104,12 +104,7 @@ function csvRows(frame: CandleFrame): string {
   let text = '';
   for (let i = 0; i < frame.length; i++) {
     const ts = frame.tsMs[i]!;
-    text += `${formatTime(ts)},${ts},${num(frame.open[i]!)},${num(frame.high[i]!)},${num(frame.low[i]!)},${num(frame.close[i]!)},${num(frame.volume[i]!)}\n`;
+    text += `${formatTime(ts)},${ts},${csvNumber(frame.open[i]!)},${csvNumber(frame.high[i]!)},${csvNumber(frame.low[i]!)},${csvNumber(frame.close[i]!)},${csvNumber(frame.volume[i]!)}\n`;
   }
   return text;
-}
-
-// JSON has no NaN or Infinity; a store never holds them, but a bad file must not break the syntax.
-function num(value: number): string {
-  return Number.isFinite(value) ? String(value) : 'null';
 }

@@ -1,5 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
+const NON_COUNTER_TOTALS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 /** Options of {@link createServerMetrics}. */
 export interface ServerMetricsOptions {
   /** Jobs currently running, read at scrape time. */
@@ -28,7 +34,12 @@ export interface ServerMetrics {
  */
 export function createServerMetrics(options: ServerMetricsOptions): ServerMetrics {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges `_total`, which the exposition format keeps for
+    // counters (promtool rejects them); `nodejs_active_*` by type carry the same counts.
+    for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
+  }
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status',

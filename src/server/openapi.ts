@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GAPLESS_VERSION } from '../core/version.js';
 import { addSymbolBodySchema } from './routes/admin.js';
 import { submitBodySchema } from './routes/backfill.js';
 
@@ -11,6 +12,12 @@ const str = (description?: string): Schema => ({
 const int: Schema = { type: 'integer' };
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: Schema): Schema => ({ oneOf: [schema, { type: 'null' }] });
+/** An object whose listed properties are always present (the contract test holds answers to it). */
+const always = (properties: Schema): Schema => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties,
+});
 
 function param(
   name: string,
@@ -32,50 +39,47 @@ const errors = (...statuses: number[]) =>
 const time =
   'ISO date (2024-01-31), ISO date-time, epoch seconds (<= 10 digits) or epoch ms (13 digits), or `now`';
 
-const jobView: Schema = {
-  type: 'object',
-  properties: {
-    id: str('UUID'),
-    source: str(),
-    subject: str(),
-    kind: { enum: ['candle', 'trade'] },
-    granularity: nullable(str()),
-    start: str('ISO-8601 UTC'),
-    end: str('ISO-8601 UTC, exclusive'),
-    cursor: nullable(str('end of the newest stored chunk')),
-    start_ms: int,
-    end_ms: int,
-    cursor_ms: nullable(int),
-    records_written: int,
-    pages_fetched: int,
-    status: { enum: ['pending', 'running', 'completed', 'failed', 'cancelled'] },
-    error: nullable(str()),
-    created_at: str(),
-    updated_at: str(),
-    started_at: nullable(str()),
-    percentage: { type: 'number', description: '0..100' },
-    rate_records_per_s: nullable({ type: 'number' }),
-    eta_s: nullable({ type: 'number' }),
-  },
-};
+const jobView: Schema = always({
+  id: str('UUID'),
+  source: str(),
+  subject: str(),
+  kind: { enum: ['candle', 'trade'] },
+  granularity: nullable(str()),
+  start: str('ISO-8601 UTC'),
+  end: str('ISO-8601 UTC, exclusive'),
+  cursor: nullable(str('end of the newest stored chunk')),
+  start_ms: int,
+  end_ms: int,
+  cursor_ms: nullable(int),
+  records_written: int,
+  pages_fetched: int,
+  status: { enum: ['pending', 'running', 'completed', 'failed', 'cancelled'] },
+  error: nullable(str()),
+  created_at: str(),
+  updated_at: str(),
+  started_at: nullable(str()),
+  percentage: { type: 'number', description: '0..100' },
+  rate_records_per_s: nullable({ type: 'number' }),
+  eta_s: nullable({ type: 'number' }),
+  waiting: { type: 'boolean', description: 'waiting on the source (Retry-After, backoff)' },
+  wait_reason: nullable(str('e.g. `waiting 120 s: exchange asked (418)`')),
+  wait_until: nullable(str('ISO-8601 UTC')),
+});
 
-const candle: Schema = {
-  type: 'object',
-  properties: {
-    ts: str('bar open time, ISO-8601 UTC'),
-    ts_ms: { type: 'integer', description: 'bar open time, epoch milliseconds' },
-    open: { type: 'number' },
-    high: { type: 'number' },
-    low: { type: 'number' },
-    close: { type: 'number' },
-    volume: { type: 'number' },
-  },
-};
+// A stored double: shortest round-trip text, -0 as -0, null where the file holds NaN (no value).
+const price: Schema = { type: ['number', 'null'] };
 
-const range: Schema = {
-  type: 'object',
-  properties: { start: str(), end: str(), start_ms: int, end_ms: int },
-};
+const candle: Schema = always({
+  ts: str('bar open time, ISO-8601 UTC'),
+  ts_ms: { type: 'integer', description: 'bar open time, epoch milliseconds' },
+  open: price,
+  high: price,
+  low: price,
+  close: price,
+  volume: price,
+});
+
+const range: Schema = always({ start: str(), end: str(), start_ms: int, end_ms: int });
 
 const dayFileParams = [
   param('source', 'path', 'feed source name'),
@@ -98,11 +102,13 @@ export function openApiDocument(): Schema {
     required: true,
     content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
   });
-  return {
+  return finish({
     openapi: '3.1.0',
+    servers: [{ url: '/', description: 'the gapless serve answering this document' }],
     info: {
       title: 'gapless',
-      version: '0.1.0',
+      version: GAPLESS_VERSION,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Market history without holes: backfill jobs, stored candles and the Parquet files behind them. Every error is `{ "error": { "code", "message" } }`; every response carries `x-request-id`.',
     },
@@ -434,36 +440,27 @@ export function openApiDocument(): Schema {
           },
         },
         JobView: jobView,
-        Feed: {
-          type: 'object',
-          properties: {
-            source: str(),
-            exchange: str(),
-            asset_class: str(),
-            subjects: { type: 'array', items: str() },
-            kinds: { type: 'array', items: str() },
-            granularities: { type: 'array', items: str() },
-          },
-        },
-        TrackedSymbol: {
-          type: 'object',
-          properties: {
-            symbol: str(),
-            asset_class: str(),
-            active: { type: 'boolean' },
-            created_at: str(),
-          },
-        },
-        Health: {
-          type: 'object',
-          properties: {
-            status: { enum: ['ok', 'unavailable'] },
-            scheduler_running: { type: 'boolean' },
-            storage: { enum: ['ok', 'unreachable'] },
-            database: { enum: ['ok', 'unreachable'] },
-            database_mode: { enum: ['embedded', 'postgres'] },
-          },
-        },
+        Feed: always({
+          source: str(),
+          exchange: str(),
+          asset_class: str(),
+          subjects: { type: 'array', items: str() },
+          kinds: { type: 'array', items: str() },
+          granularities: { type: 'array', items: str() },
+        }),
+        TrackedSymbol: always({
+          symbol: str(),
+          asset_class: str(),
+          active: { type: 'boolean' },
+          created_at: str(),
+        }),
+        Health: always({
+          status: { enum: ['ok', 'unavailable'] },
+          scheduler_running: { type: 'boolean' },
+          storage: { enum: ['ok', 'unreachable'] },
+          database: { enum: ['ok', 'unreachable'] },
+          database_mode: { enum: ['embedded', 'postgres'] },
+        }),
       },
       responses: Object.fromEntries(
         [
@@ -474,8 +471,53 @@ export function openApiDocument(): Schema {
           [413, 'body over 64 KiB'],
           [415, 'body is not JSON'],
           [416, 'range outside the file'],
+          ['4XX', 'the request cannot be answered; the body says why'],
         ].map(([status, description]) => [`E${status}`, json(ref('Error'), String(description))]),
       ),
     },
-  };
+  });
+}
+
+/** Stable operation ids, for generated clients; every documented operation has one. */
+const OPERATION_IDS: Readonly<Record<string, string>> = {
+  'get /': 'getHome',
+  'get /openapi.json': 'getOpenApiDocument',
+  'get /health': 'getHealth',
+  'get /reports/backfill/feeds': 'listBackfillFeeds',
+  'post /reports/backfill': 'createBackfillJob',
+  'get /reports/backfill/jobs': 'listBackfillJobs',
+  'get /reports/backfill/jobs/{id}': 'getBackfillJob',
+  'post /reports/backfill/jobs/{id}/cancel': 'cancelBackfillJob',
+  'get /data/backfill/index': 'listDataFiles',
+  'get /data/backfill/{source}/{subject}/{kind}/{granularity}/{file}': 'getDataFile',
+  'get /api/v1/historical/{symbol}': 'getHistorical',
+  'get /api/v1/symbols': 'listSymbols',
+  'get /api/v1/status': 'getStatus',
+  'get /api/v1/metrics': 'getBackfillSummary',
+  'get /metrics': 'getPrometheusMetrics',
+  'post /api/v1/admin/symbols': 'addTrackedSymbol',
+  'delete /api/v1/admin/symbols/{symbol}': 'removeTrackedSymbol',
+};
+
+/**
+ * What every operation carries, added in one place: its operation id, an
+ * explicit `security: []` when it is public (only the admin routes need a
+ * key), and a `4XX` answer where no 4xx status is listed (any request can be
+ * refused, always with the error body).
+ */
+function finish(doc: Schema): Schema {
+  const paths = doc.paths as Record<string, Record<string, Schema>>;
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const operationId = OPERATION_IDS[`${method} ${path}`];
+      if (operationId === undefined) throw new Error(`no operationId for ${method} ${path}`);
+      operation.operationId = operationId;
+      operation.security ??= [];
+      const responses = operation.responses as Schema;
+      if (!Object.keys(responses).some((status) => status.startsWith('4'))) {
+        responses['4XX'] = { $ref: '#/components/responses/E4XX' };
+      }
+    }
+  }
+  return doc;
 }

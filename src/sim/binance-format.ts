@@ -56,13 +56,18 @@ export function exchangeInfoJson(subjects: readonly string[], serverTimeMs: numb
   });
 }
 
-/** One kline as Binance sends it: an array with string prices and the close time. */
-export function klineJson(c: Candle, stepMs: number): string {
+/**
+ * One kline as Binance sends it: an array with string prices and the close
+ * time; `timeScale` 1000 stamps it in microseconds (Binance's archives since 2025).
+ */
+export function klineJson(c: Candle, stepMs: number, timeScale = 1): string {
   const quoteVolume = Math.round(c.volume * c.close * 1e4) / 1e4;
   const trades = 1 + ((c.tsMs / 1000) % 97);
   const takerBase = Math.round(c.volume * 5e3) / 1e4;
   const takerQuote = Math.round(quoteVolume * 5e3) / 1e4;
-  return `[${c.tsMs},"${c.open}","${c.high}","${c.low}","${c.close}","${c.volume}",${c.tsMs + stepMs - 1},"${quoteVolume}",${trades},"${takerBase}","${takerQuote}","0"]`;
+  const open = c.tsMs * timeScale;
+  const close = (c.tsMs + stepMs) * timeScale - 1;
+  return `[${open},"${c.open}","${c.high}","${c.low}","${c.close}","${c.volume}",${close},"${quoteVolume}",${trades},"${takerBase}","${takerQuote}","0"]`;
 }
 
 /** One aggregate trade as `GET /api/v3/aggTrades` sends it. */

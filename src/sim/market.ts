@@ -122,6 +122,33 @@ export class SimMarket {
   }
 
   /**
+   * The bar still open at `nowMs`, as an exchange serves it: open as the
+   * closed bar will have it, close at the price of `nowMs`, high and low of
+   * the two, and the volume traded so far. Undefined for an unknown subject,
+   * before genesis and in maintenance.
+   */
+  openCandle(subject: string, granularity: string, nowMs: number): Candle | undefined {
+    const path = this.#paths.get(subject);
+    if (path === undefined) return undefined;
+    const stepMs = granularityMs(granularity);
+    const ts = floorToBar(nowMs, stepMs);
+    if (ts < this.genesisMs || this.maintenance.some((w) => w.startMs <= ts && ts < w.endMs)) {
+      return undefined;
+    }
+    const full = this.#bar(path, ts, stepMs);
+    const close = round2(this.#price(path, nowMs));
+    const share = (nowMs - ts) / stepMs;
+    return {
+      tsMs: ts,
+      open: full.open,
+      high: Math.max(full.open, close),
+      low: Math.min(full.open, close),
+      close,
+      volume: round4(full.volume * share),
+    };
+  }
+
+  /**
    * Every trade with `ts` in `range`, before `nowMs`, at or after genesis and
    * outside maintenance; sorted by time, ids increasing with time.
    */

@@ -35,6 +35,12 @@ export interface SimServerOptions {
   seed?: number;
   /** The sim clock: bars close and trades happen relative to it. */
   nowMs?: () => number;
+  /**
+   * Shifts the sim clock (`/api/v3/time`, which bar is open, what is served)
+   * from `nowMs`: negative for an exchange whose clock is behind this machine's.
+   * @default 0
+   */
+  clockOffsetMs?: number;
   /** Delay added before every answer. */
   latencyMs?: number;
   /**
@@ -53,6 +59,26 @@ export interface SimServerOptions {
   errorRate?: number;
   /** Share of data requests answered 200 with a body cut in the middle. */
   truncateRate?: number;
+  /**
+   * Share of data requests answered with headers and half the body, then
+   * silence: the connection stays open and the body never ends.
+   */
+  stallRate?: number;
+  /**
+   * Share of data requests answered 429 with `Retry-After: retryAfterS`: a
+   * Retry-After storm, independent of the weight limit.
+   */
+  retryAfterRate?: number;
+  /**
+   * Share of klines pages stamped in microseconds instead of milliseconds, as
+   * Binance's archives are since 2025 and some vendors' pages are.
+   */
+  microsRate?: number;
+  /**
+   * The `Retry-After` of `retryAfterRate` answers, in seconds.
+   * @default 60
+   */
+  retryAfterS?: number;
   /** Data pages also repeat rows from before `startTime` and inside the page. */
   duplicateRows?: boolean;
   /** Rows inside a data page come out of order. */
@@ -82,6 +108,10 @@ export interface SimStats {
   http418: number;
   http5xx: number;
   truncated: number;
+  /** Answers left hanging after half their body. */
+  stalled: number;
+  /** Klines pages stamped in microseconds. */
+  micros: number;
   /** Weight used in the current rolling minute (as `x-mbx-used-weight-1m`). */
   weightUsed: number;
   /** Weight of every accepted request since the last reset. */
@@ -103,6 +133,8 @@ interface Answer {
   status: number;
   body: string;
   headers?: Record<string, string>;
+  /** Send the headers and half the body, then nothing more. */
+  stall?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -150,9 +182,15 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.maintenance === undefined ? {} : { maintenance: options.maintenance }),
     });
-  const nowMs = options.nowMs ?? Date.now;
+  const baseNowMs = options.nowMs ?? Date.now;
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
+  const nowMs = clockOffsetMs === 0 ? baseNowMs : () => baseNowMs() + clockOffsetMs;
   const errorRate = rate('errorRate', options.errorRate);
   const truncateRate = rate('truncateRate', options.truncateRate);
+  const stallRate = rate('stallRate', options.stallRate);
+  const retryAfterRate = rate('retryAfterRate', options.retryAfterRate);
+  const retryAfterS = options.retryAfterS ?? 60;
+  const microsRate = rate('microsRate', options.microsRate);
   const weightLimit = options.weightPerMinute ?? Number.POSITIVE_INFINITY;
   const latencyMs = options.latencyMs ?? 0;
   const random = seededRandom(options.faultSeed ?? 1);
@@ -167,7 +205,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   let origin = '';
   const polygon = new PolygonRoutes(market, nowMs, () => origin, options.polygon);
 
-  function route(path: string, query: URLSearchParams): Answer {
+  function route(path: string, query: URLSearchParams, micros = false): Answer {
     if (isPolygonPath(path)) return polygon.answer(path, query);
     switch (path) {
       case '/api/v3/ping':
@@ -188,7 +226,8 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     if (path === '/api/v3/klines') {
       const interval = query.get('interval') ?? '';
       if (!BINANCE_INTERVALS.has(interval)) return fail(400, -1120, 'Invalid interval.');
-      return data.klines(subject, interval, num(query, 'startTime'), num(query, 'endTime'), limit);
+      const start = num(query, 'startTime');
+      return data.klines(subject, interval, start, num(query, 'endTime'), limit, micros);
     }
     if (path === '/api/v3/aggTrades') {
       return data.aggTrades(subject, num(query, 'startTime'), num(query, 'endTime'), limit);
@@ -252,10 +291,25 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         stats.http5xx++;
         return error;
       }
-      const result = route(path, query);
+      // Past every other fault's share, a share of pages comes in microseconds.
+      const faultShare = errorRate + truncateRate + stallRate + retryAfterRate;
+      const micros = draw >= faultShare && draw < faultShare + microsRate;
+      const result = route(path, query, micros);
+      if (micros && path === '/api/v3/klines') stats.micros++;
       if (draw < errorRate + truncateRate && result.status === 200) {
         stats.truncated++;
         return { status: 200, body: result.body.slice(0, Math.floor(result.body.length / 2)) };
+      }
+      if (draw < errorRate + truncateRate + stallRate && result.status === 200) {
+        stats.stalled++;
+        return { ...result, stall: true };
+      }
+      if (draw < errorRate + truncateRate + stallRate + retryAfterRate) {
+        stats.http429++;
+        return {
+          ...fail(429, -1003, 'Too many requests; slow down.'),
+          headers: { 'retry-after': String(retryAfterS) },
+        };
       }
       return result;
     }
@@ -270,6 +324,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       'x-mbx-used-weight-1m': String(weights.used(performance.now())),
       ...result.headers,
     });
+    if (result.stall === true) {
+      // Half the promised body, then silence until the client gives up or the server closes.
+      res.write(result.body.slice(0, Math.floor(result.body.length / 2)));
+      return;
+    }
     res.end(result.body);
   }
 
@@ -325,6 +384,8 @@ function emptyStats(): SimStats {
     http418: 0,
     http5xx: 0,
     truncated: 0,
+    stalled: 0,
+    micros: 0,
     weightUsed: 0,
     weightTotal: 0,
   };
@@ -356,6 +417,7 @@ class DataRoutes {
     startTime: number | undefined,
     endTime: number | undefined,
     limit: number,
+    micros = false,
   ): Answer {
     const now = this.nowMs();
     const stepMs = granularityMs(interval);
@@ -381,6 +443,16 @@ class DataRoutes {
         }
         from = to;
       }
+      // The still-open bar comes last with its values so far, as real exchanges serve it.
+      const open = this.market.openCandle(subject, interval, now);
+      if (
+        open !== undefined &&
+        rows.length < limit &&
+        open.tsMs >= startTime &&
+        open.tsMs < endMs
+      ) {
+        rows.push(open);
+      }
       if (this.faults.duplicateRows && rows.length > 0) {
         const before = this.market.candles(
           subject,
@@ -397,7 +469,7 @@ class DataRoutes {
         Math.floor(c.tsMs / stepMs) % every === 0 ? { ...c, high: c.low - 1 } : c,
       );
     }
-    return this.#page(rows.map((c) => klineJson(c, stepMs)));
+    return this.#page(rows.map((c) => klineJson(c, stepMs, micros ? 1000 : 1)));
   }
 
   /** `GET /api/v3/aggTrades`: from `startTime` (window at most 1 h), else the most recent. */

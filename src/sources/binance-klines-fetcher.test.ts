@@ -51,4 +51,12 @@ describe('binance klines fetcher (no ccxt)', () => {
     expect(sim.stats().http5xx).toBeGreaterThan(0);
     await ccxt.close?.();
   });
+
+  it('tells the exchange clock, as ccxt does (GET /api/v3/time)', async () => {
+    const klines = createBinanceKlinesFetcher({ source: 'binance', baseUrl: sim.url });
+    const ccxt = createCcxtFetcher({ source: 'binance', exchange: 'binance', apiUrl: sim.url });
+    expect(await klines.serverTimeMs!()).toBe(NOW);
+    expect(await ccxt.serverTimeMs!()).toBe(NOW);
+    await ccxt.close?.();
+  });
 });

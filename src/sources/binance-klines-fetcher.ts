@@ -5,9 +5,11 @@ import { type Candle, sortUnique } from '../core/rows.js';
 import { seriesId, seriesStepMs } from '../core/series.js';
 import { collectPages, type DataFetcher } from './data-fetcher.js';
 import { getJson } from './http-json.js';
+import { checkNumber } from './options-check.js';
 import { orderedPool, windows } from './paging.js';
 import { rateLimiterFor } from './rate-limiter.js';
-import { withRetry } from './retry.js';
+import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import { checkPagePlace, pageTimesToMs } from './time-units.js';
 
 /** Options of {@link createBinanceKlinesFetcher}. */
 export interface BinanceKlinesFetcherOptions {
@@ -20,6 +22,13 @@ export interface BinanceKlinesFetcherOptions {
   baseUrl?: string;
   /** Clock deciding which bar is still open. */
   nowMs?: () => number;
+  /**
+   * Bound of one request, body included; a timeout is retried.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /** Retries of each request. */
+  retry?: RetryOptions;
 }
 
 /** Binance answers at most this many klines per request. */
@@ -39,13 +48,15 @@ const LIMIT = 1000;
 export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions): DataFetcher {
   const baseUrl = (options.baseUrl ?? 'https://api.binance.com').replace(/\/$/, '');
   const nowMs = options.nowMs ?? Date.now;
+  const timeoutMs = checkNumber('timeoutMs', options.timeoutMs, 10_000, { min: 1 });
+  checkRetryOptions(options.retry);
   // 6000 weight a minute, 2 per klines request: stay within Binance's published limit.
   const limiter = rateLimiterFor(`binance-klines:${baseUrl}`, { tokensPerInterval: 3000 });
 
   const fetcher: DataFetcher = {
     name: `binance-klines:${options.source}`,
     supports: (series) => series.source === options.source && series.kind === 'candle',
-    async *pages(series, range, { signal, onRetry } = {}) {
+    async *pages(series, range, fetchOptions = {}) {
       makeRange(range.startMs, range.endMs);
       if (!fetcher.supports(series)) {
         throw new InvalidArgumentError(
@@ -63,28 +74,52 @@ export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions)
         const url =
           `${baseUrl}/api/v3/klines?symbol=${symbol}&interval=${series.granularity}` +
           `&startTime=${w.startMs}&endTime=${w.endMs - 1}&limit=${LIMIT}`;
-        const body = await withRetry(
+        const rows = await withRetry(
           async () => {
             const release = await limiter.acquire(1, s);
+            let body: unknown;
             try {
-              return await getJson(url, { what, signal: s });
+              body = await getJson(url, { what, signal: s, timeoutMs });
             } finally {
               release();
             }
+            if (!Array.isArray(body)) throw malformed(what, 'the body is not an array');
+            const candles = body.map((k) => toCandle(k, what));
+            // In milliseconds whatever unit this page came in; a misplaced page is retried.
+            const times = candles.map((c) => c.tsMs);
+            pageTimesToMs(times, { referenceMs: w.startMs, what });
+            checkPagePlace(times, w.startMs, what);
+            return candles.map((c, i) => ({ ...c, tsMs: times[i]! }));
           },
-          { signal: s, what, ...(onRetry ? { onRetry } : {}) },
+          retryOptionsFor(options.retry, fetchOptions, s, what),
         );
-        if (!Array.isArray(body)) throw malformed(what, 'the body is not an array');
         // Keep only this window's bars, sorted and unique, whatever the server sent.
-        const rows = body.map((k) => toCandle(k, what));
         const inside = rows.filter((c) => c.tsMs >= w.startMs && c.tsMs < w.endMs);
         return { ...w, rows: sortUnique(inside) };
       };
       // A window is exactly one full answer, so no request depends on another.
-      yield* orderedPool(windows(range.startMs, endMs, LIMIT * stepMs), 4, fetchWindow, signal);
+      yield* orderedPool(
+        windows(range.startMs, endMs, LIMIT * stepMs),
+        4,
+        fetchWindow,
+        fetchOptions.signal,
+      );
     },
     fetch: (series, range, fetchOptions) =>
       collectPages(fetcher.pages(series, range, fetchOptions)),
+    async serverTimeMs(fetchOptions = {}) {
+      const what = `${fetcher.name} server time`;
+      const signal = fetchOptions.signal ?? new AbortController().signal;
+      const body = await withRetry(
+        () => getJson(`${baseUrl}/api/v3/time`, { what, signal, timeoutMs }),
+        retryOptionsFor(options.retry, fetchOptions, signal, what),
+      );
+      const serverTime = (body as { serverTime?: unknown } | null)?.serverTime;
+      if (typeof serverTime !== 'number' || !Number.isFinite(serverTime)) {
+        throw malformed(what, `serverTime ${JSON.stringify(serverTime)}`);
+      }
+      return serverTime;
+    },
   };
   return fetcher;
 }

@@ -72,6 +72,7 @@ export function createCcxtExchange(options: CcxtExchangeOptions): Exchange {
     exchange.urls.api = rebase(exchange.urls.api, options.apiUrl.replace(/\/+$/, '')) as never;
   }
   wrapHandleErrors(exchange);
+  boundWholeRequest(exchange);
   return exchange;
 }
 
@@ -88,6 +89,57 @@ export function rebase(value: unknown, origin: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rebase(v, origin)]));
   }
   return value;
+}
+
+/** What ccxt's `undiciRequest` returns: the status line now, the body on demand. */
+interface UndiciAnswer {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  text: () => Promise<string>;
+  arrayBuffer: () => Promise<ArrayBuffer>;
+}
+type UndiciRequest = (url: string, params: Record<string, unknown>) => Promise<UndiciAnswer>;
+
+/**
+ * Makes `exchange.timeout` bound the whole request, body included. ccxt clears
+ * its timer once the headers arrive, so a server that sends headers and half
+ * a body, then goes silent, would hold the request (and the backfill) for
+ * ever. Here one deadline covers headers and body, aborts the transport (so no
+ * socket is left hanging) and surfaces as ccxt's `RequestTimeout`, which is
+ * retried like any timeout.
+ */
+function boundWholeRequest(exchange: Exchange): void {
+  const target = exchange as unknown as { undiciRequest: UndiciRequest };
+  const own = target.undiciRequest.bind(exchange);
+  target.undiciRequest = async (url, params) => {
+    const timeoutMs = Number(exchange.timeout);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const given = params.signal as AbortSignal | undefined;
+    const signal = given === undefined ? deadline : AbortSignal.any([given, deadline]);
+    const timedOut = (error: unknown): unknown =>
+      deadline.aborted
+        ? new ccxt.RequestTimeout(
+            `${exchange.id} ${String(params.method)} ${url} request timed out (${timeoutMs} ms)`,
+          )
+        : error;
+    const bounded =
+      <T>(read: () => Promise<T>) =>
+      async (): Promise<T> => {
+        try {
+          return await read();
+        } catch (error) {
+          throw timedOut(error);
+        }
+      };
+    let answer: UndiciAnswer;
+    try {
+      answer = await own(url, { ...params, signal });
+    } catch (error) {
+      throw timedOut(error);
+    }
+    return { ...answer, text: bounded(answer.text), arrayBuffer: bounded(answer.arrayBuffer) };
+  };
 }
 
 function wrapHandleErrors(exchange: Exchange): void {
@@ -129,6 +181,7 @@ export function toSourceError(error: unknown, what: string, exchangeId: string):
     return new SourceError(`${what}: ${error.message}`, {
       code: error.status === 429 || error.status === 418 ? 'SOURCE_THROTTLED' : 'SOURCE_RETRYABLE',
       retryable: true,
+      httpStatus: error.status,
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
       cause: error,
     });
@@ -137,6 +190,8 @@ export function toSourceError(error: unknown, what: string, exchangeId: string):
   if (error instanceof ccxt.BadSymbol) {
     return new SourceError(`${what}: ${exchangeId} does not list this symbol (${message})`, {
       code: 'SOURCE_BAD_SYMBOL',
+      // A subject the exchange does not list is unknown, not a source failure (exit 3, 404).
+      category: 'not_found',
       retryable: false,
       cause: error,
     });

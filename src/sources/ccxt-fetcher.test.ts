@@ -193,3 +193,30 @@ describe('ccxt fetcher against a throttling server', () => {
     expect(cause.retryAfterMs).toBeGreaterThanOrEqual(1_000);
   });
 });
+
+describe('ccxt fetcher against a server whose bodies stall', () => {
+  let sim: SimServer;
+  beforeAll(async () => {
+    sim = await startSimServer({ nowMs: () => NOW, stallRate: 0.5, faultSeed: 2 });
+  });
+  afterAll(() => sim.close());
+
+  it('bounds the whole request by timeoutMs, body included, and retries it visibly', async () => {
+    const retries: Error[] = [];
+    const f = createCcxtFetcher({
+      source: 'binance',
+      exchange: 'binance',
+      apiUrl: sim.url,
+      nowMs: () => NOW,
+      timeoutMs: 200,
+      retry: FAST_RETRY,
+    });
+    const series = parseSeries('candle:binance:BTC/USDT:1m');
+    const range = { startMs: START, endMs: START + DAY };
+    const rows = await f.fetch(series, range, { onRetry: ({ error }) => retries.push(error) });
+    expect(rows).toEqual(new SimMarket().candles('BTC/USDT', '1m', range, NOW));
+    expect(sim.stats().stalled).toBeGreaterThan(0);
+    expect(retries.some((e) => /timed out \(200 ms\)/.test(e.message))).toBe(true);
+    await f.close?.();
+  });
+});

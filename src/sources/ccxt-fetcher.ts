@@ -8,12 +8,19 @@ import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import { formatTime } from '../core/time.js';
 import { createCcxtExchange, toSourceError } from './ccxt-exchange.js';
 import { useFastCandles } from './ccxt-fast-candles.js';
+import { useMsPageTimes } from './ccxt-page-times.js';
 import { collectPages, type DataFetcher, type FetchOptions } from './data-fetcher.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, raceSignal, windows } from './paging.js';
 import { createLimiter, type LimiterConfig } from './rate-limit/create-limiter.js';
 import { type Limiter, penaltyMs } from './rate-limit/limiter.js';
-import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import {
+  checkRetryOptions,
+  honouredRetryAfterMs,
+  type RetryOptions,
+  retryOptionsFor,
+  withRetry,
+} from './retry.js';
 
 /** Options of {@link createCcxtFetcher}. */
 export interface CcxtFetcherOptions {
@@ -103,6 +110,9 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   // Candles get an instance of their own that parses pages in one pass.
   const candleExchange = createCcxtExchange(exchangeOptions);
   useFastCandles(candleExchange);
+  // After the fast parser, so its pages are converted too.
+  useMsPageTimes(candleExchange);
+  useMsPageTimes(exchange);
   const candlesPageLimit = checkNumber(
     'candlesPageLimit',
     options.candlesPageLimit,
@@ -142,7 +152,7 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
         try {
           return await raceSignal(fn(), signal);
         } catch (error) {
-          throw throttled(toSourceError(error, what, exchange.id), limiter);
+          throw throttled(toSourceError(error, what, exchange.id), limiter, options.retry);
         } finally {
           release();
         }
@@ -276,6 +286,21 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     fetch(series, range, fetchOptions) {
       return collectPages(fetcher.pages(series, range, fetchOptions));
     },
+    ...(exchange.has.fetchTime === true
+      ? {
+          // Binance: GET /api/v3/time, retried and rate limited like any call.
+          serverTimeMs: async (fetchOptions: FetchOptions = {}) => {
+            const signal = fetchOptions.signal ?? new AbortController().signal;
+            const ms = await call(`${name} server time`, fetchOptions, signal, () =>
+              exchange.fetchTime(),
+            );
+            if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+              throw malformed(`${name} server time`, JSON.stringify(ms));
+            }
+            return ms;
+          },
+        }
+      : {}),
     async close() {
       const closable = [exchange, candleExchange] as unknown as { close?: () => Promise<void> }[];
       await Promise.all([...closable.map((c) => c.close?.()), limiter.close()]);
@@ -284,8 +309,10 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   return fetcher;
 }
 
-function throttled(error: SourceError, limiter: Limiter): SourceError {
-  if (error.code === 'SOURCE_THROTTLED') limiter.penalize(penaltyMs(limiter, error.retryAfterMs));
+function throttled(error: SourceError, limiter: Limiter, retry?: RetryOptions): SourceError {
+  if (error.code === 'SOURCE_THROTTLED') {
+    limiter.penalize(penaltyMs(limiter, honouredRetryAfterMs(error.retryAfterMs, retry)));
+  }
   return error;
 }
 

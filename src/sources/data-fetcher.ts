@@ -2,10 +2,35 @@ import type { Range } from '../core/range-math.js';
 import type { Page, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 
+/** A failed request about to be tried again, and the wait before it. */
+export interface RetryInfo {
+  /** The attempt that failed, 1 for the first. */
+  readonly attempt: number;
+  /** The wait before the next attempt. */
+  readonly delayMs: number;
+  readonly error: Error;
+  /** Who chose the wait: the source (`Retry-After`) or our backoff. */
+  readonly reason: 'retry-after' | 'backoff';
+  /** The HTTP status of the failed answer, when there was one (429, 418, 503, ...). */
+  readonly httpStatus?: number | undefined;
+}
+
 /** What a fetcher reports while it works. */
 export interface FetchEvents {
-  /** A request failed and will be tried again after `delayMs`. */
-  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
+  /** A request failed and will be tried again after `info.delayMs`: waits are never silent. */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** Waits at least this long are worth telling a person about (progress bars, job records). */
+export const VISIBLE_WAIT_MS = 5_000;
+
+/** One line on a wait, e.g. `waiting 120 s: exchange asked (418)`. */
+export function describeWait(info: RetryInfo): string {
+  const seconds = Math.round(info.delayMs / 1000);
+  const status = info.httpStatus === undefined ? '' : ` (${info.httpStatus})`;
+  return info.reason === 'retry-after'
+    ? `waiting ${seconds} s: exchange asked${status}`
+    : `waiting ${seconds} s: retry ${info.attempt} after an error${status}`;
 }
 
 /** Options for one fetch. */
@@ -19,7 +44,10 @@ export interface FetchOptions extends FetchEvents {
  *
  * `pages` yields, in time order, pages that together cover `[startMs, endMs)`
  * up to the last closed bar: each page holds every row the source has in its
- * window, sorted and unique, so an empty page proves its window empty.
+ * window, sorted and unique, so an empty page proves its window empty. Only
+ * a well-formed empty answer makes an empty page: timestamps are converted to
+ * milliseconds per page (`time-units.ts`), and a page that does not answer
+ * the window asked is retried as a bad page, never passed on empty.
  * @example
  * for await (const page of fetcher.pages(series, { startMs, endMs })) store(page);
  */
@@ -32,6 +60,13 @@ export interface DataFetcher {
   pages(series: Series, range: Range, options?: FetchOptions): AsyncIterable<Page>;
   /** The promise form: every row in the range, sorted and unique. */
   fetch(series: Series, range: Range, options?: FetchOptions): Promise<Row[]>;
+  /**
+   * The source's clock now, in epoch ms (an exchange's server time): a bar is
+   * complete only once this clock is past its end, whatever this machine's
+   * clock says. Absent when the source has no clock to ask; callers then use
+   * their own.
+   */
+  serverTimeMs?(options?: FetchOptions): Promise<number>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

@@ -45,6 +45,7 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<unk
     throw new SourceError(`${what}: HTTP ${status} ${vendorMessage(text)}`.trimEnd(), {
       code: status === 429 || status === 418 ? 'SOURCE_THROTTLED' : 'SOURCE_RETRYABLE',
       retryable: true,
+      httpStatus: status,
       ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
     });
   }
@@ -52,6 +53,7 @@ export async function getJson(url: string, options: GetJsonOptions): Promise<unk
     throw new SourceError(`${what}: HTTP ${status} ${vendorMessage(text)}`.trimEnd(), {
       code: status === 401 || status === 403 ? 'SOURCE_AUTH' : 'SOURCE_FAILED',
       retryable: false,
+      httpStatus: status,
     });
   }
   try {

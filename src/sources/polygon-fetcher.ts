@@ -9,7 +9,14 @@ import { getJson } from './http-json.js';
 import { checkNumber } from './options-check.js';
 import { orderedPool, windows } from './paging.js';
 import { type RateLimiterOptions, rateLimiterFor } from './rate-limiter.js';
-import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import {
+  checkRetryOptions,
+  honouredRetryAfterMs,
+  type RetryOptions,
+  retryOptionsFor,
+  withRetry,
+} from './retry.js';
+import { checkPagePlace, pageTimesToMs } from './time-units.js';
 
 /** Options of {@link createPolygonFetcher}. */
 export interface PolygonFetcherOptions {
@@ -103,19 +110,30 @@ export function createPolygonFetcher(options: PolygonFetcherOptions): DataFetche
   });
   const name = `polygon:${options.source}`;
 
-  const request = (url: string, what: string, fetchOptions: FetchOptions, signal: AbortSignal) =>
+  const request = <T>(
+    url: string,
+    what: string,
+    fetchOptions: FetchOptions,
+    signal: AbortSignal,
+    parse: (body: unknown) => T,
+  ) =>
     withRetry(
       async () => {
         const release = await limiter.acquire(1, signal);
         try {
-          return await getJson(url, {
-            what,
-            signal,
-            ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-          });
+          // Parsed inside the attempt, so a bad page is fetched again.
+          return parse(
+            await getJson(url, {
+              what,
+              signal,
+              ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+            }),
+          );
         } catch (error) {
           if (!(error instanceof SourceError)) throw error;
-          if (error.code === 'SOURCE_THROTTLED') limiter.penalize(error.retryAfterMs);
+          if (error.code === 'SOURCE_THROTTLED') {
+            limiter.penalize(honouredRetryAfterMs(error.retryAfterMs, options.retry));
+          }
           if (error.code !== 'SOURCE_AUTH') throw error;
           throw new SourceError(`${error.message} (check POLYGON_API_KEY or the apiKey option)`, {
             code: 'SOURCE_AUTH',
@@ -147,9 +165,24 @@ export function createPolygonFetcher(options: PolygonFetcherOptions): DataFetche
     const rows: Candle[] = [];
     let lastMs = Number.NEGATIVE_INFINITY;
     while (url !== undefined) {
-      const body = parseBody(await request(withKey(url, apiKey), what, fetchOptions, signal), what);
+      const pageStartMs = Math.max(range.startMs, lastMs);
+      const body: { candles: Candle[]; nextUrl: string | undefined } = await request(
+        withKey(url, apiKey),
+        what,
+        fetchOptions,
+        signal,
+        (raw) => {
+          const parsed = parseBody(raw, what);
+          // In milliseconds whatever unit this page came in, before bar checks and filtering.
+          const times = parsed.candles.map((c, i) => rawTime(c, i, what));
+          pageTimesToMs(times, { referenceMs: pageStartMs, what });
+          checkPagePlace(times, pageStartMs, what);
+          const candles = parsed.candles.map((c, i) => toCandle(c, i, stepMs, what, times[i]!));
+          return { candles, nextUrl: parsed.nextUrl };
+        },
+      );
       let newest = lastMs;
-      for (const candle of body.candles.map((raw, i) => toCandle(raw, i, stepMs, what))) {
+      for (const candle of body.candles) {
         if (candle.tsMs >= range.startMs && candle.tsMs < range.endMs) rows.push(candle);
         if (candle.tsMs > newest) newest = candle.tsMs;
       }
@@ -235,7 +268,20 @@ function parseBody(body: unknown, what: string): { candles: unknown[]; nextUrl?:
   return nextUrl === undefined ? { candles: results } : { candles: results, nextUrl };
 }
 
-function toCandle(raw: unknown, index: number, stepMs: number, what: string): Candle {
+/** Field `t` of a result, as sent. */
+function rawTime(raw: unknown, index: number, what: string): number {
+  if (raw === null || typeof raw !== 'object') {
+    throw malformed(what, `results[${index}] is not an object`);
+  }
+  const t = (raw as Record<string, unknown>).t;
+  if (typeof t !== 'number' || !Number.isFinite(t)) {
+    const got = t === undefined ? 'missing' : JSON.stringify(t);
+    throw malformed(what, `results[${index}].t is ${got} (expected a number)`);
+  }
+  return t;
+}
+
+function toCandle(raw: unknown, index: number, stepMs: number, what: string, tMs: number): Candle {
   if (raw === null || typeof raw !== 'object')
     throw malformed(what, `results[${index}] is not an object`);
   const row = raw as Record<string, unknown>;
@@ -250,7 +296,7 @@ function toCandle(raw: unknown, index: number, stepMs: number, what: string): Ca
     }
     return value;
   };
-  const t = field('t')!;
+  const t = tMs;
   // Daily bars open at midnight New York time; key them by their UTC date.
   const tsMs = stepMs === DAY_MS ? floorToBar(t, DAY_MS) : t;
   if (floorToBar(tsMs, stepMs) !== tsMs) {

@@ -96,4 +96,33 @@ describe('withRetry', () => {
     );
     await expect(withRetry(async () => 1, { jitterRatio: 2 })).rejects.toThrow(/jitterRatio/);
   });
+
+  it('honours Retry-After up to maxRetryAfterMs, then fails at once saying what was asked', async () => {
+    const reasons: string[] = [];
+    let calls = 0;
+    const throttled = (ms: number) =>
+      new SourceError('HTTP 429', {
+        code: 'SOURCE_THROTTLED',
+        retryable: true,
+        retryAfterMs: ms,
+        httpStatus: 429,
+      });
+    const error = await withRetry(
+      async () => {
+        calls++;
+        throw throttled(calls === 1 ? 60_000 : 86_400_000);
+      },
+      {
+        what: 'candle:x:BTC/USDT:1m',
+        onRetry: (info) => reasons.push(`${info.reason} ${info.delayMs} ${info.httpStatus}`),
+        sleep: async () => {},
+      },
+    ).catch((e: unknown) => e);
+    expect(calls).toBe(2);
+    expect(reasons).toEqual(['retry-after 60000 429']);
+    expect(error).toMatchObject({ code: 'SOURCE_RETRY_AFTER_TOO_LONG', retryable: false });
+    expect((error as Error).message).toBe(
+      'candle:x:BTC/USDT:1m: the exchange asked to wait 86400 s (HTTP 429), more than retry.max_retry_after_ms (300 s); try again later',
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { CancelledError, SourceError } from '../core/errors.js';
-import type { FetchEvents } from './data-fetcher.js';
+import type { FetchEvents, RetryInfo } from './data-fetcher.js';
 import { checkNumber } from './options-check.js';
 
 /** How {@link withRetry} retries. */
@@ -24,10 +24,16 @@ export interface RetryOptions {
    * @default 0.2
    */
   jitterRatio?: number;
+  /**
+   * Longest `Retry-After` honoured; a source asking for more fails the work
+   * at once (`SOURCE_RETRY_AFTER_TOO_LONG`) instead of waiting silently.
+   * @default 300000
+   */
+  maxRetryAfterMs?: number;
   /** Cancels waiting and further attempts with `CancelledError`. */
   signal?: AbortSignal;
   /** Called before each wait. */
-  onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
+  onRetry?: (info: RetryInfo) => void;
   /** Names the work in the final error, e.g. a series id and range. */
   what?: string;
   /** Waits `ms`; injectable for tests. */
@@ -42,6 +48,7 @@ interface RetryPlan {
   retryBackoffMs: number;
   maxDelayMs: number;
   jitterRatio: number;
+  maxRetryAfterMs: number;
 }
 
 /** Validates retry options once, p-queue style; throws `InvalidArgumentError`. */
@@ -51,6 +58,7 @@ export function checkRetryOptions(options: RetryOptions = {}): RetryPlan {
     retryBackoffMs: checkNumber('retryBackoffMs', options.retryBackoffMs, 250, { min: 0 }),
     maxDelayMs: checkNumber('maxDelayMs', options.maxDelayMs, 30_000, { min: 0 }),
     jitterRatio: checkNumber('jitterRatio', options.jitterRatio, 0.2, { min: 0, max: 1 }),
+    maxRetryAfterMs: checkNumber('maxRetryAfterMs', options.maxRetryAfterMs, 300_000, { min: 0 }),
   };
 }
 
@@ -79,7 +87,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * Runs `fn` until it succeeds, retrying `SourceError`s marked retryable with
  * exponential backoff and jitter; a `Retry-After` from the source wins over
- * the computed delay. Other errors are thrown at once. After the last attempt
+ * the computed delay up to `maxRetryAfterMs`, past which it throws a
+ * permanent `SourceError` (`SOURCE_RETRY_AFTER_TOO_LONG`) saying how long the
+ * source asked to wait. Other errors are thrown at once. After the last attempt
  * it throws a permanent `SourceError` (`SOURCE_EXHAUSTED`) naming `what` and
  * the last cause.
  * @example
@@ -100,18 +110,55 @@ export async function withRetry<T>(
     } catch (error) {
       if (!(error instanceof SourceError) || !error.retryable) throw error;
       if (signal?.aborted) throw new CancelledError();
+      const what = options.what === undefined ? '' : `${options.what}: `;
+      const asked = error.retryAfterMs;
+      if (asked !== undefined && asked > plan.maxRetryAfterMs) {
+        const status = error.httpStatus === undefined ? '' : ` (HTTP ${error.httpStatus})`;
+        throw new SourceError(
+          `${what}the exchange asked to wait ${seconds(asked)}${status}, more than ` +
+            `retry.max_retry_after_ms (${seconds(plan.maxRetryAfterMs)}); try again later`,
+          {
+            code: 'SOURCE_RETRY_AFTER_TOO_LONG',
+            retryable: false,
+            retryAfterMs: asked,
+            ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+            cause: error,
+          },
+        );
+      }
       if (attempt >= plan.maxAttempts) {
-        const what = options.what === undefined ? '' : `${options.what}: `;
         throw new SourceError(
           `${what}gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}; last error: ${error.message}`,
           { code: 'SOURCE_EXHAUSTED', retryable: false, cause: error },
         );
       }
-      const delayMs = error.retryAfterMs ?? backoffDelayMs(plan, attempt, random);
-      options.onRetry?.({ attempt, delayMs, error });
+      const delayMs = asked ?? backoffDelayMs(plan, attempt, random);
+      options.onRetry?.({
+        attempt,
+        delayMs,
+        error,
+        reason: asked === undefined ? 'backoff' : 'retry-after',
+        httpStatus: error.httpStatus,
+      });
       await wait(delayMs, signal);
     }
   }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * The `Retry-After` a limiter may pause everyone for: the source's, unless it
+ * is past the ceiling (the work fails then, so nobody should wait for it).
+ */
+export function honouredRetryAfterMs(
+  retryAfterMs: number | undefined,
+  options: RetryOptions | undefined,
+): number | undefined {
+  if (retryAfterMs === undefined) return undefined;
+  return retryAfterMs <= checkRetryOptions(options).maxRetryAfterMs ? retryAfterMs : undefined;
 }
 
 /**

@@ -54,7 +54,7 @@ export function createSimFetcher(options: SimFetcherOptions = {}): DataFetcher {
       if (!market.has(series.subject)) {
         throw new SourceError(
           `${seriesId(series)}: the sim market does not list '${series.subject}' (it lists ${market.subjects().join(', ')})`,
-          { code: 'SOURCE_BAD_SYMBOL', retryable: false },
+          { code: 'SOURCE_BAD_SYMBOL', category: 'not_found', retryable: false },
         );
       }
       const now = nowMs();
@@ -80,6 +80,8 @@ export function createSimFetcher(options: SimFetcherOptions = {}): DataFetcher {
     fetch(series, range, fetchOptions) {
       return collectPages(fetcher.pages(series, range, fetchOptions));
     },
+    // The sim market's clock is the one that closes its bars.
+    serverTimeMs: async () => nowMs(),
   };
   return fetcher;
 }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
@@ -30,6 +30,7 @@ import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
 import { ParquetIndex } from './duckdb/parquet-index.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { makeDir } from './make-dir.js';
 import { encodeCandleDay } from './parquet/candle-encoder.js';
 import { resolveDayFile } from './parquet/day-file-segments.js';
 import {
@@ -103,9 +104,16 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   }
   const root = path.resolve(dataDir);
   try {
-    await mkdir(root, { recursive: true });
+    await makeDir(root);
   } catch (cause) {
-    throw new StorageError(`cannot create data dir ${root}`, { cause });
+    // mkdir says EEXIST for a file in the way; the user needs to hear it is not a directory.
+    const notDir = (cause as NodeJS.ErrnoException).code === 'EEXIST';
+    throw new StorageError(
+      notDir
+        ? `data dir ${root} is a file: ENOTDIR (not a directory)`
+        : `cannot create data dir ${root}`,
+      { cause },
+    );
   }
   await removeStaleTempFiles(root);
   return new EmbeddedStore(root, options.fsync ?? true);
@@ -378,7 +386,7 @@ export class EmbeddedStore implements FileStore {
   ): Promise<WriteResult> {
     const dir = seriesDir(this.dataDir, series);
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir);
     } catch (cause) {
       throw new StorageError(`cannot create ${dir}`, { cause });
     }

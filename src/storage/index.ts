@@ -10,6 +10,7 @@ export {
   openEmbeddedStore,
 } from './embedded-store.js';
 export { KeyedMutex } from './keyed-mutex.js';
+export { makeDir } from './make-dir.js';
 export type {
   DayFileSegments,
   FileStore,

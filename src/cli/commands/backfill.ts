@@ -5,8 +5,9 @@ import { startMetricsServer } from '../../app/metrics-server.js';
 import type { FillResult } from '../../backfill/engine.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
-import { parseTime } from '../../core/time.js';
+import { formatTime, parseTime } from '../../core/time.js';
 import { trackedSeriesSelection } from '../../jobs/tracked-series.js';
+import { describeWait, type RetryInfo, VISIBLE_WAIT_MS } from '../../sources/data-fetcher.js';
 import { type CommonFlags, openAppWithJobs } from '../app.js';
 import { describeError, EXIT, exitCodeFor } from '../exit-codes.js';
 import { portNumber, positiveInt, withCommonFlags, withSelectionFlags } from '../options.js';
@@ -26,6 +27,8 @@ interface Outcome {
   series: Series;
   result?: FillResult;
   error?: unknown;
+  /** Rows stored before an error. */
+  rowsStored?: number;
   seconds: number;
 }
 
@@ -48,8 +51,15 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
   const nowMs = Date.now();
   const startMs =
     flags.start === undefined ? nowMs - FIVE_YEARS_MS : parseTime(flags.start, '--start', nowMs);
-  const endMs = flags.end === undefined ? nowMs : parseTime(flags.end, '--end', nowMs);
+  let endMs = flags.end === undefined ? nowMs : parseTime(flags.end, '--end', nowMs);
   makeRange(startMs, endMs, '--start/--end');
+  if (endMs > nowMs) {
+    // The future has no bars yet; asking for it is not an error, but it is not filled either.
+    process.stderr.write(
+      `notice: --end ${formatTime(endMs)} is in the future: cut at ${formatTime(nowMs)}\n`,
+    );
+    endMs = nowMs;
+  }
   const parallel = positiveInt(flags.parallel, '--parallel');
   const metricsPort =
     flags.metricsPort === undefined ? undefined : portNumber(flags.metricsPort, '--metrics-port');
@@ -73,7 +83,7 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     const bars = process.stderr.isTTY
       ? new MultiBar(
           {
-            format: ' {bar} {percentage}% | {series} | {rows} rows | eta {eta_formatted}',
+            format: ' {bar} {percentage}% | {series} | {rows} rows | eta {eta_formatted}{wait}',
             hideCursor: true,
             clearOnComplete: false,
           },
@@ -85,21 +95,36 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     const worker = async () => {
       for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
         const id = seriesId(s);
-        const bar = bars?.create(1000, 0, { series: id, rows: 0 });
+        const bar = bars?.create(1000, 0, { series: id, rows: 0, wait: '' });
         const began = performance.now();
+        // Rows stored so far: what the summary shows when the fill fails midway.
+        let rowsStored = 0;
+        // A long wait shows on the bar, or as a line when there is no terminal.
+        const onRetry = (info: RetryInfo) => {
+          if (info.delayMs < VISIBLE_WAIT_MS) return;
+          if (bar === undefined) process.stderr.write(`notice: ${id}: ${describeWait(info)}\n`);
+          else bar.update({ wait: ` | ${describeWait(info)}` });
+        };
         try {
           const result = await app.engine.fill(
             s,
             { startMs, endMs },
             {
-              onProgress: (p) =>
-                bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), { rows: p.rowsWritten }),
+              onRetry,
+              onProgress: (p) => {
+                rowsStored = p.rowsWritten;
+                bar?.update(Math.round((p.coveredMs / p.totalMs) * 1000), {
+                  rows: p.rowsWritten,
+                  wait: '',
+                });
+              },
             },
           );
           bar?.update(1000, { rows: result.rowsWritten });
           outcomes.push({ series: s, result, seconds: (performance.now() - began) / 1000 });
         } catch (error) {
-          outcomes.push({ series: s, error, seconds: (performance.now() - began) / 1000 });
+          const seconds = (performance.now() - began) / 1000;
+          outcomes.push({ series: s, error, rowsStored, seconds });
         }
       }
     };
@@ -148,7 +173,7 @@ function printSummary(order: Series[], outcomes: Outcome[]): void {
     if (o === undefined) continue;
     table.push([
       seriesId(s),
-      (o.result?.rowsWritten ?? 0).toLocaleString('en-US'),
+      (o.result?.rowsWritten ?? o.rowsStored ?? 0).toLocaleString('en-US'),
       o.result ? String(o.result.gapsLeft.length) : '?',
       `${o.seconds.toFixed(1)}s`,
       o.error !== undefined

@@ -1,8 +1,9 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { selectSeries } from '../../config/feeds.js';
+import { floorToBar } from '../../core/granularity.js';
 import { makeRange, mergeRanges, type Range, subtractRanges } from '../../core/range-math.js';
-import { seriesId } from '../../core/series.js';
+import { type Series, seriesId, seriesStepMs } from '../../core/series.js';
 import { formatTime, parseTime } from '../../core/time.js';
 import { type CommonFlags, openApp } from '../app.js';
 import { withCommonFlags, withSelectionFlags } from '../options.js';
@@ -46,13 +47,14 @@ export function registerCoverageCommand(program: Command): void {
           const first = covered[0]?.startMs;
           const last = covered[covered.length - 1]?.endMs;
           const startMs = flags.start === undefined ? first : parseTime(flags.start, '--start');
-          const endMs = flags.end === undefined ? last : parseTime(flags.end, '--end');
+          const asked = flags.end === undefined ? last : parseTime(flags.end, '--end');
+          // The future is not a gap: nothing after the last closed bar can be covered yet.
+          const endMs = asked === undefined ? undefined : Math.min(asked, lastClosedEndMs(s));
           let gaps: Range[] = [];
-          if (startMs !== undefined && endMs !== undefined) {
-            gaps = subtractRanges(
-              [makeRange(startMs, endMs, '--start/--end')],
-              mergeRanges(covered),
-            );
+          if (startMs !== undefined && asked !== undefined)
+            makeRange(startMs, asked, '--start/--end');
+          if (startMs !== undefined && endMs !== undefined && startMs < endMs) {
+            gaps = subtractRanges([{ startMs, endMs }], mergeRanges(covered));
           }
           reports.push({ series: seriesId(s), covered, gaps });
         }
@@ -79,4 +81,10 @@ export function registerCoverageCommand(program: Command): void {
         await app.close();
       }
     });
+}
+
+/** End of the last bar closed by this machine's clock (now, for trades). */
+function lastClosedEndMs(series: Series): number {
+  const now = Date.now();
+  return series.kind === 'candle' ? floorToBar(now, seriesStepMs(series)) : now;
 }

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { findFeed } from '../../config/feeds.js';
 import { InvalidArgumentError } from '../../core/errors.js';
+import { csvNumber, jsonNumber } from '../../core/number-text.js';
 import { makeRange } from '../../core/range-math.js';
 import type { Frame } from '../../core/rows.js';
 import { parseSeries } from '../../core/series.js';
@@ -44,6 +46,8 @@ export function registerReadCommand(program: Command): void {
       );
       const app = await openApp(flags);
       try {
+        // A series of no configured feed has nothing stored: say so instead of an empty answer.
+        findFeed(app.config, series.source);
         if (format === 'parquet') {
           if (flags.output === undefined) {
             throw new InvalidArgumentError('--format parquet needs --output <file>');
@@ -70,11 +74,20 @@ function columnsOf(frame: Frame): string[] {
     : ['ts_event', 'trade_id', 'price', 'amount', 'side'];
 }
 
+// One row's values: strings, and numbers to be written by `numberText`'s rule.
 function cells(frame: Frame, i: number): (string | number)[] {
   const ts = formatTime(frame.tsMs[i]!);
   return frame.kind === 'candle'
     ? [ts, frame.open[i]!, frame.high[i]!, frame.low[i]!, frame.close[i]!, frame.volume[i]!]
     : [ts, frame.tradeId[i]!, frame.price[i]!, frame.amount[i]!, frame.side[i]!];
+}
+
+function csvCell(value: string | number): string {
+  return typeof value === 'number' ? csvNumber(value) : value;
+}
+
+function jsonValue(value: string | number): string {
+  return typeof value === 'number' ? jsonNumber(value) : JSON.stringify(value);
 }
 
 async function writeFrame(frame: Frame, format: 'csv' | 'json', out: Writable): Promise<void> {
@@ -88,10 +101,10 @@ async function writeFrame(frame: Frame, format: 'csv' | 'json', out: Writable): 
     let text = '';
     for (let i = start; i < end; i++) {
       const row = cells(frame, i);
-      if (format === 'csv') text += `${row.join(',')}\n`;
+      if (format === 'csv') text += `${row.map(csvCell).join(',')}\n`;
       else {
-        const record = Object.fromEntries(names.map((n, j) => [n, row[j]]));
-        text += `${i === 0 ? '' : ','}\n${JSON.stringify(record)}`;
+        const fields = names.map((n, j) => `${JSON.stringify(n)}:${jsonValue(row[j]!)}`);
+        text += `${i === 0 ? '' : ','}\n{${fields.join(',')}}`;
       }
     }
     await write(text);

@@ -13,6 +13,11 @@ interface SimFlags {
   weightPerMinute?: string;
   errorRate?: string;
   truncateRate?: string;
+  stallRate?: string;
+  retryAfterRate?: string;
+  retryAfterS?: string;
+  microsRate?: string;
+  clockOffsetMs?: string;
   duplicateRows?: boolean;
   shuffleRows?: boolean;
   badRowsEvery?: string;
@@ -73,6 +78,21 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   if (flags.badRowsEvery !== undefined) {
     options.badRowsEvery = integer('--bad-rows-every', flags.badRowsEvery, 1);
   }
+  if (flags.stallRate !== undefined) {
+    options.stallRate = number('--stall-rate', flags.stallRate, 0, 1);
+  }
+  if (flags.retryAfterRate !== undefined) {
+    options.retryAfterRate = number('--retry-after-rate', flags.retryAfterRate, 0, 1);
+  }
+  if (flags.retryAfterS !== undefined) {
+    options.retryAfterS = integer('--retry-after-s', flags.retryAfterS, 0);
+  }
+  if (flags.clockOffsetMs !== undefined) {
+    options.clockOffsetMs = number('--clock-offset-ms', flags.clockOffsetMs, -1e12);
+  }
+  if (flags.microsRate !== undefined) {
+    options.microsRate = number('--micros-rate', flags.microsRate, 0, 1);
+  }
   return options;
 }
 
@@ -91,6 +111,17 @@ export function registerSimCommand(program: Command): void {
     )
     .option('--error-rate <share>', 'share of data requests answered 5xx, 0..1')
     .option('--truncate-rate <share>', 'share of data requests answered with a cut body, 0..1')
+    .option(
+      '--stall-rate <share>',
+      'share of data requests answered with half a body, then silence, 0..1',
+    )
+    .option('--retry-after-rate <share>', 'share of data requests answered 429, 0..1')
+    .option('--retry-after-s <s>', 'Retry-After of those 429s, in seconds (default 60)')
+    .option(
+      '--clock-offset-ms <ms>',
+      'shift the exchange clock from this machine (negative: behind); the open bar is served partial',
+    )
+    .option('--micros-rate <share>', 'share of klines pages stamped in microseconds, 0..1')
     .option('--duplicate-rows', 'repeat rows across page edges')
     .option('--shuffle-rows', 'put rows out of order inside a page')
     .option('--bad-rows-every <n>', 'serve every n-th candle broken (high below low)')

@@ -37,6 +37,8 @@ const jobFileSchema = z.object({
   leaseExpiresAt: z.number().nullable(),
   /** The process holding the lease: a dead one's lease is void at once. */
   leasePid: z.number().nullable(),
+  waitReason: z.string().nullable().optional(),
+  waitUntil: z.number().nullable().optional(),
 });
 
 type JobFile = z.infer<typeof jobFileSchema>;
@@ -182,6 +184,8 @@ export class EmbeddedJobRepository implements JobRepository {
         leaseOwner: null,
         leaseExpiresAt: null,
         leasePid: null,
+        waitReason: null,
+        waitUntil: null,
       });
       return true;
     });

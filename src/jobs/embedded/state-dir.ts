@@ -1,7 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../../core/errors.js';
-import { KeyedMutex } from '../../storage/index.js';
+import { KeyedMutex, makeDir } from '../../storage/index.js';
 
 /** Name of the state directory inside `data_dir`; a dot dir, so no series reader lists it. */
 export const STATE_DIR_NAME = '.gapless';
@@ -20,7 +20,7 @@ export const stateLocks = new KeyedMutex();
 /** Creates a directory and its parents, as a `StorageError` on failure. */
 export async function ensureDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
   } catch (error) {
     throw new StorageError(`cannot create ${dir}`, { cause: error });
   }

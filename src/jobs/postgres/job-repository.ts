@@ -17,7 +17,8 @@ const ms = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::big
 const COLUMNS = `id, source, subject, kind, granularity, start_ts, end_ts, cursor_ts,
   records_written, pages_fetched, status, error,
   ${ms('created_at')} AS created_ms, ${ms('updated_at')} AS updated_ms,
-  ${ms('started_at')} AS started_ms, lease_owner, ${ms('lease_expires_at')} AS lease_expires_ms`;
+  ${ms('started_at')} AS started_ms, lease_owner, ${ms('lease_expires_at')} AS lease_expires_ms,
+  wait_reason, wait_until`;
 
 interface JobRow {
   id: string;
@@ -37,6 +38,8 @@ interface JobRow {
   started_ms: string | null;
   lease_owner: string | null;
   lease_expires_ms: string | null;
+  wait_reason: string | null;
+  wait_until: string | null;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -60,6 +63,8 @@ function toJob(row: JobRow): BackfillJob {
     startedAt: num(row.started_ms),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: num(row.lease_expires_ms),
+    waitReason: row.wait_reason,
+    waitUntil: num(row.wait_until),
   };
 }
 
@@ -186,10 +191,20 @@ export class PostgresJobRepository implements JobRepository {
     const result = await this.#pool.query(
       `UPDATE backfill_jobs
        SET lease_expires_at = ${LEASE}, updated_at = now(),
-           cursor_ts = $3, records_written = $4, pages_fetched = $5
+           cursor_ts = $3, records_written = $4, pages_fetched = $5,
+           wait_reason = $7, wait_until = $8
        WHERE id = $6 AND lease_owner = $1 AND status = 'running'
        RETURNING id`,
-      [workerId, leaseTtlMs, progress.cursorTs, progress.recordsWritten, progress.pagesFetched, id],
+      [
+        workerId,
+        leaseTtlMs,
+        progress.cursorTs,
+        progress.recordsWritten,
+        progress.pagesFetched,
+        id,
+        progress.waitReason ?? null,
+        progress.waitUntil ?? null,
+      ],
     );
     return result.rowCount === 1;
   }
@@ -203,7 +218,8 @@ export class PostgresJobRepository implements JobRepository {
     if (!isJobId(id)) return false;
     const result = await this.#pool.query(
       `UPDATE backfill_jobs
-       SET status = $3, error = $4, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+       SET status = $3, error = $4, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+           wait_reason = NULL, wait_until = NULL
        WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
       [id, workerId, status, error ?? null],
     );

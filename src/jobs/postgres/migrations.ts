@@ -53,6 +53,13 @@ CREATE INDEX backfill_history_ts_idx ON backfill_history (backfill_timestamp DES
 CREATE INDEX backfill_history_symbol_idx ON backfill_history (symbol, backfill_timestamp DESC);
 `,
   },
+  {
+    // A running job's wait (Retry-After, long backoff), shown in its record; wait_until is epoch ms.
+    version: 2,
+    sql: `
+ALTER TABLE backfill_jobs ADD COLUMN wait_reason text, ADD COLUMN wait_until bigint;
+`,
+  },
 ];
 
 // Any constant works as long as every gapless process uses the same one.

@@ -1,5 +1,6 @@
 import type { CandleColumns } from '../../core/rows.js';
 import type { Series } from '../../core/series.js';
+import { GAPLESS_VERSION } from '../../core/version.js';
 import { gzipPages } from './gzip-worker.js';
 import { CompactWriter } from './thrift-compact.js';
 
@@ -290,9 +291,14 @@ function double(value: number): Uint8Array {
   return out;
 }
 
+// Readers take `created_by` to know the writer and its version (and its known bugs).
+const CREATED_BY = `gapless version ${GAPLESS_VERSION}`;
+// RLE_DICTIONARY data pages are a format 2 encoding (format 1 had PLAIN_DICTIONARY).
+const FORMAT_VERSION = 2;
+
 function fileMetaData(chunks: readonly ColumnChunk[], n: number): Uint8Array {
   const w = new CompactWriter();
-  w.i32(1, 1);
+  w.i32(1, FORMAT_VERSION);
   w.structList(2, [undefined, ...chunks], (s, chunk) => {
     if (chunk === undefined) {
       s.string(4, 'schema').i32(5, chunks.length);
@@ -311,7 +317,10 @@ function fileMetaData(chunks: readonly ColumnChunk[], n: number): Uint8Array {
     );
     g.i64(3, n);
   });
-  w.string(6, 'gapless');
+  w.string(6, CREATED_BY);
+  // Without column orders the spec leaves min/max undefined: each column
+  // says its statistics follow its type's order (TYPE_ORDER, an empty struct).
+  w.structList(7, chunks, (o) => o.struct(1, () => undefined));
   return w.end().bytes().slice();
 }
 
