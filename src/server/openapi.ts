@@ -224,6 +224,9 @@ export function openApiDocument(): Schema {
                     records: { type: 'integer', description: 'rows, from the Parquet footer' },
                     size_bytes: int,
                     date: str('UTC day, YYYY-MM-DD'),
+                    sha256: str(
+                      "hex SHA-256 of the file's bytes; a cached copy is current while it matches",
+                    ),
                   },
                 },
               },

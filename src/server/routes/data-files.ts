@@ -39,6 +39,8 @@ export interface ManifestEntry {
   readonly size_bytes: number;
   /** UTC day, `YYYY-MM-DD`. */
   readonly date: string;
+  /** Hex SHA-256 of the file's bytes; a client's copy is current while it matches. */
+  readonly sha256: string;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
@@ -79,6 +81,7 @@ export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): v
           records: f.records,
           size_bytes: f.sizeBytes,
           date: DAY_FILE_RE.exec(path.basename(f.path))?.[1] ?? '',
+          sha256: f.sha256,
         });
       }
     }
