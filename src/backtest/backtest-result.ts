@@ -35,22 +35,32 @@ export interface BacktestConfig {
 export class BacktestResult {
   /** One entry per prediction, as columns. */
   readonly predictions: PredictionTable;
-  readonly metrics: BacktestMetrics;
   readonly config: BacktestConfig;
   /** Things the run worked around, e.g. the service was unreachable and the cache was used. */
   readonly warnings: readonly string[];
+  readonly #computeMetrics: () => BacktestMetrics;
+  #metrics: BacktestMetrics | undefined;
 
   /** @internal Built by the runner. */
   constructor(
     predictions: PredictionTable,
-    metrics: BacktestMetrics,
+    computeMetrics: () => BacktestMetrics,
     config: BacktestConfig,
     warnings: readonly string[],
   ) {
     this.predictions = predictions;
-    this.metrics = Object.freeze({ ...metrics });
+    this.#computeMetrics = computeMetrics;
     this.config = Object.freeze({ ...config });
     this.warnings = Object.freeze([...warnings]);
+  }
+
+  /**
+   * The run's figures, computed on first access (the rank correlation sorts
+   * every prediction, which a caller that only wants the rows need not pay).
+   */
+  get metrics(): BacktestMetrics {
+    this.#metrics ??= Object.freeze({ ...this.#computeMetrics() });
+    return this.#metrics;
   }
 
   /** The predictions as objects. */

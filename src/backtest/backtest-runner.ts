@@ -1,6 +1,7 @@
 /** @module BacktestRunner: replays cached day files through a model, resolves and scores its predictions. */
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError, SourceError } from '../core/errors.js';
+import { granularityMs } from '../core/granularity.js';
 import { makeSeries, type Series } from '../core/series.js';
 import { BacktestClient, listCachedFiles } from './backtest-client.js';
 import { BacktestResult } from './backtest-result.js';
@@ -125,18 +126,19 @@ export class BacktestRunner {
       });
     }
     const started = performance.now();
-    const table = new PredictionColumnsBuilder();
+    const table = new PredictionColumnsBuilder(expectedPredictions(files, resolved));
     const rows = await this.#replay(lanes, resolved, table);
     const elapsedMs = performance.now() - started;
     const columns = table.finish(resolved.subjects);
-    const metrics = computeMetrics({
-      length: table.length,
-      ts: table.ts,
-      score: table.score,
-      scoreSuccess: table.scoreSuccess,
-      value: table.value,
-      profit: table.profit,
-    });
+    const metrics = () =>
+      computeMetrics({
+        length: table.length,
+        ts: table.ts,
+        score: table.score,
+        scoreSuccess: table.scoreSuccess,
+        value: table.value,
+        profit: table.profit,
+      });
     return new BacktestResult(
       new PredictionTable(table.length, columns),
       metrics,
@@ -191,7 +193,8 @@ export class BacktestRunner {
         if (isThenable(ticked)) await ticked;
         if (ts - stream.lastPredictTs >= predictionIntervalSeconds) {
           stream.lastPredictTs = ts;
-          await this.#predict(lane, ts, close, table);
+          const pending = this.#predict(lane, ts, close, table);
+          if (pending !== undefined) await pending;
         }
         arrays.current = -1;
       }
@@ -203,28 +206,50 @@ export class BacktestRunner {
     return rows;
   }
 
-  async #predict(
+  // Synchronous for synchronous models: a promise per prediction would cost more than the rest.
+  #predict(
     lane: Lane,
     ts: number,
     close: number,
     table: PredictionColumnsBuilder,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
+    let answer: unknown;
+    try {
+      answer = this.#model.predict(lane.scope);
+    } catch (cause) {
+      this.#record(lane, ts, close, table, cause, true);
+      return undefined;
+    }
+    if (!isThenable(answer)) {
+      this.#record(lane, ts, close, table, answer, false);
+      return undefined;
+    }
+    return Promise.resolve(answer).then(
+      (value) => this.#record(lane, ts, close, table, value, false),
+      (cause: unknown) => this.#record(lane, ts, close, table, cause, true),
+    );
+  }
+
+  #record(
+    lane: Lane,
+    ts: number,
+    close: number,
+    table: PredictionColumnsBuilder,
+    answer: unknown,
+    threw: boolean,
+  ): void {
     let output: Record<string, unknown>;
     let error: string | undefined;
-    try {
-      let answer = this.#model.predict(lane.scope);
-      if (isThenable(answer)) answer = await answer;
-      if (typeof answer === 'number') output = { value: answer };
-      else if (answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
-        output = { ...answer };
-      } else {
-        throw new TypeError(
-          `predict returned ${answer === null ? 'null' : Array.isArray(answer) ? 'an array' : typeof answer}, expected a number or an object`,
-        );
-      }
-    } catch (cause) {
+    if (!threw && typeof answer === 'number') output = { value: answer };
+    else if (!threw && answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
+      output = { ...(answer as Record<string, unknown>) };
+    } else {
       output = { ...this.#defaultOutput };
-      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+      error = threw
+        ? answer instanceof Error
+          ? `${answer.name}: ${answer.message}`
+          : String(answer)
+        : `predict returned ${answer === null ? 'null' : Array.isArray(answer) ? 'an array' : typeof answer}, expected a number or an object`;
     }
     const k = table.add(ts, lane.index, output, error, close);
     lane.pendingRows.push(k);
@@ -327,6 +352,13 @@ export class BacktestRunner {
       return readDayFile(file);
     }
   }
+}
+
+// Predictions a run of `files` day files makes at most (capped: a guess, not a limit).
+function expectedPredictions(files: number, options: ResolvedRunOptions): number {
+  const rowsPerDay = 86_400_000 / granularityMs(options.granularity);
+  const perDay = Math.min(rowsPerDay, 86_400 / Math.max(options.predictionIntervalSeconds, 1e-3));
+  return Math.min(files * perDay + 16, 4_000_000);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

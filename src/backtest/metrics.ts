@@ -1,6 +1,8 @@
 /** @module The leaderboard's figures over a run's scored predictions. */
 
 const HOUR_S = 3600;
+// score_recent, score_steady, score_anchor.
+const WINDOW_HOURS = [24, 72, 168] as const;
 
 /** The figures of a run. */
 export interface BacktestMetrics {
@@ -20,7 +22,7 @@ export interface BacktestMetrics {
   readonly mean_return: number;
   /** Largest fall of the cumulative score from a previous peak (>= 0). */
   readonly max_drawdown: number;
-  /** Spearman rank correlation of `value` and profit; null when undefined (fewer than 2 rows or no spread). */
+  /** Rank correlation (Spearman) of `value` and profit; null when undefined (fewer than 2 rows or no spread). */
   readonly ic: number | null;
 }
 
@@ -40,82 +42,102 @@ export interface MetricInputs {
 }
 
 /**
- * Computes {@link BacktestMetrics}. "Now" is the last scored prediction's
- * time; the three window means are over scored predictions with
- * `ts >= now - 24h / 72h / 168h`.
+ * Computes {@link BacktestMetrics} over the rows with a score and
+ * `score_success`. "Now" is the last scored prediction's time; the three
+ * window means are over those rows with `ts >= now - 24h / 72h / 168h`.
  */
 export function computeMetrics(input: MetricInputs): BacktestMetrics {
-  const rows: number[] = [];
-  for (let k = 0; k < input.length; k++) {
-    if (input.scoreSuccess[k] === 1 && !Number.isNaN(input.score[k]!)) rows.push(k);
-  }
-  const n = rows.length;
+  // One pass picks the scored rows; the rest runs over typed arrays of those only.
+  const pick = new Uint32Array(input.length);
+  let n = 0;
   let now = Number.NEGATIVE_INFINITY;
-  for (const k of rows) now = Math.max(now, input.ts[k]!);
-  const windowMean = (hours: number): number => {
-    let sum = 0;
-    let count = 0;
-    for (const k of rows) {
-      if (input.ts[k]! >= now - hours * HOUR_S) {
-        sum += input.score[k]!;
-        count++;
-      }
+  for (let k = 0; k < input.length; k++) {
+    if (input.scoreSuccess[k] === 1 && !Number.isNaN(input.score[k]!)) {
+      pick[n++] = k;
+      if (input.ts[k]! > now) now = input.ts[k]!;
     }
-    return count === 0 ? 0 : sum / count;
-  };
+  }
+  const starts = WINDOW_HOURS.map((h) => now - h * HOUR_S);
+  const sums = [0, 0, 0];
+  const counts = [0, 0, 0];
   let hits = 0;
   let returns = 0;
-  let returnCount = 0;
   let cumulative = 0;
   let peak = 0;
   let drawdown = 0;
-  for (const k of rows) {
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  let paired = 0;
+  for (let j = 0; j < n; j++) {
+    const k = pick[j]!;
     const score = input.score[k]!;
+    const ts = input.ts[k]!;
+    for (let w = 0; w < 3; w++) {
+      if (ts >= starts[w]!) {
+        sums[w]! += score;
+        counts[w]!++;
+      }
+    }
     if (score > 0) hits++;
     const value = input.value[k]!;
     const profit = input.profit[k]!;
     if (!Number.isNaN(value) && !Number.isNaN(profit)) {
       returns += Math.sign(value) * profit;
-      returnCount++;
+      xs[paired] = value;
+      ys[paired] = profit;
+      paired++;
     }
     cumulative += score;
-    peak = Math.max(peak, cumulative);
-    drawdown = Math.max(drawdown, peak - cumulative);
+    if (cumulative > peak) peak = cumulative;
+    if (peak - cumulative > drawdown) drawdown = peak - cumulative;
   }
-  const paired = rows.filter(
-    (k) => !Number.isNaN(input.value[k]!) && !Number.isNaN(input.profit[k]!),
-  );
+  const mean = (w: number) => (counts[w] === 0 ? 0 : sums[w]! / counts[w]!);
   return {
     predictions: input.length,
     scored: n,
-    score_recent: windowMean(24),
-    score_steady: windowMean(72),
-    score_anchor: windowMean(168),
+    score_recent: mean(0),
+    score_steady: mean(1),
+    score_anchor: mean(2),
     hit_rate: n === 0 ? 0 : hits / n,
-    mean_return: returnCount === 0 ? 0 : returns / returnCount,
+    mean_return: paired === 0 ? 0 : returns / paired,
     max_drawdown: drawdown,
-    ic: spearman(
-      paired.map((k) => input.value[k]!),
-      paired.map((k) => input.profit[k]!),
-    ),
+    ic: spearman(xs.subarray(0, paired), ys.subarray(0, paired)),
   };
 }
 
 /** Spearman's rank correlation (ties get their mean rank); null when undefined. */
-export function spearman(x: readonly number[], y: readonly number[]): number | null {
-  if (x.length < 2 || x.length !== y.length) return null;
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  if (x.length < 2 || x.length !== y.length || !spread(x) || !spread(y)) return null;
   return pearson(ranks(x), ranks(y));
 }
 
-function ranks(values: readonly number[]): Float64Array {
-  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
+function spread(values: ArrayLike<number>): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return true;
+  return false;
+}
+
+// Mean ranks through a native typed-array sort and one binary search per value: no comparator calls.
+function ranks(values: ArrayLike<number>): Float64Array {
+  const sorted = Float64Array.from(values).sort();
+  // meanRank[p] for p the first position of a run of equal values.
+  const meanRank = new Float64Array(sorted.length);
+  for (let p = 0; p < sorted.length; ) {
+    let q = p;
+    while (q + 1 < sorted.length && sorted[q + 1] === sorted[p]) q++;
+    meanRank[p] = (p + q) / 2 + 1;
+    p = q + 1;
+  }
   const out = new Float64Array(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && values[order[j + 1]!] === values[order[i]!]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) out[order[k]!] = rank;
-    i = j + 1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = meanRank[lo]!;
   }
   return out;
 }

@@ -43,7 +43,7 @@ class OutputColumn {
 
   finish(length: number): PredictionColumn {
     if (this.numbers !== undefined)
-      return { type: 'number', values: this.numbers.slice(0, length) };
+      return { type: 'number', values: this.numbers.subarray(0, length) };
     const values = this.values!;
     while (values.length < length) values.push(null);
     values.length = length;
@@ -66,18 +66,33 @@ class OutputColumn {
  */
 export class PredictionColumnsBuilder {
   length = 0;
-  #capacity = 1024;
-  ts = new Float64Array(this.#capacity);
-  subject = new Uint32Array(this.#capacity);
-  value = new Float64Array(this.#capacity);
-  entryPrice = new Float64Array(this.#capacity);
-  resolvedPrice = new Float64Array(this.#capacity);
-  profit = new Float64Array(this.#capacity);
-  directionUp = new Int8Array(this.#capacity);
-  score = new Float64Array(this.#capacity);
-  scoreSuccess = new Int8Array(this.#capacity);
+  #capacity: number;
+  ts: Float64Array;
+  subject: Uint32Array;
+  value: Float64Array;
+  entryPrice: Float64Array;
+  resolvedPrice: Float64Array;
+  profit: Float64Array;
+  directionUp: Int8Array;
+  score: Float64Array;
+  scoreSuccess: Int8Array;
   readonly #errors: (string | null)[] = [];
   readonly #outputs = new Map<string, OutputColumn>();
+
+  /** `capacity`: the predictions expected; a good guess saves regrowing. */
+  constructor(capacity = 1024) {
+    const n = Math.max(16, Math.ceil(capacity));
+    this.#capacity = n;
+    this.ts = new Float64Array(n);
+    this.subject = new Uint32Array(n);
+    this.value = new Float64Array(n);
+    this.entryPrice = new Float64Array(n);
+    this.resolvedPrice = new Float64Array(n);
+    this.profit = new Float64Array(n);
+    this.directionUp = new Int8Array(n);
+    this.score = new Float64Array(n);
+    this.scoreSuccess = new Int8Array(n);
+  }
 
   /** Records a prediction; returns its row. Its outcome is unresolved until {@link resolve}. */
   add(
@@ -127,11 +142,11 @@ export class PredictionColumnsBuilder {
     this.scoreSuccess[k] = success ? 1 : 0;
   }
 
-  /** The finished columns, in table order: ts, subject, output fields, _error, outcome, score. */
+  /** The finished columns (views, not copies), in table order: ts, subject, output fields, _error, outcome, score. */
   finish(subjects: readonly string[]): Map<string, PredictionColumn> {
     const n = this.length;
     const columns = new Map<string, PredictionColumn>();
-    columns.set('ts', { type: 'number', values: this.ts.slice(0, n) });
+    columns.set('ts', { type: 'number', values: this.ts.subarray(0, n) });
     columns.set('subject', {
       type: 'string',
       values: Array.from(this.subject.subarray(0, n), (s) => subjects[s] ?? null),
@@ -142,12 +157,12 @@ export class PredictionColumnsBuilder {
       while (errors.length < n) errors.push(null);
       columns.set('_error', { type: 'string', values: errors });
     }
-    columns.set('entry_price', { type: 'number', values: this.entryPrice.slice(0, n) });
-    columns.set('resolved_price', { type: 'number', values: this.resolvedPrice.slice(0, n) });
-    columns.set('profit', { type: 'number', values: this.profit.slice(0, n) });
-    columns.set('direction_up', { type: 'boolean', values: this.directionUp.slice(0, n) });
-    columns.set('score', { type: 'number', values: this.score.slice(0, n) });
-    columns.set('score_success', { type: 'boolean', values: this.scoreSuccess.slice(0, n) });
+    columns.set('entry_price', { type: 'number', values: this.entryPrice.subarray(0, n) });
+    columns.set('resolved_price', { type: 'number', values: this.resolvedPrice.subarray(0, n) });
+    columns.set('profit', { type: 'number', values: this.profit.subarray(0, n) });
+    columns.set('direction_up', { type: 'boolean', values: this.directionUp.subarray(0, n) });
+    columns.set('score', { type: 'number', values: this.score.subarray(0, n) });
+    columns.set('score_success', { type: 'boolean', values: this.scoreSuccess.subarray(0, n) });
     return columns;
   }
 
