@@ -45,6 +45,7 @@ export async function readDayFile(path: string): Promise<DayColumns> {
   } catch (cause) {
     throw new CorruptFileError(path, (cause as Error).message, { cause });
   }
+  if (!hasParquetMagic(bytes)) throw new CorruptFileError(path, 'not a parquet file');
   const buffer =
     bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
       ? bytes.buffer
@@ -87,6 +88,13 @@ async function decode(file: ArrayBuffer, path: string): Promise<DayColumns> {
   }
   if (Number.isNaN(columns.ts[0])) throw new CorruptFileError(path, "'ts_event' is not a time");
   return sortedByTime(columns);
+}
+
+// `PAR1` at both ends: a truncated or foreign file fails here, with a plain reason.
+function hasParquetMagic(bytes: Uint8Array): boolean {
+  const magic = [0x50, 0x41, 0x52, 0x31];
+  if (bytes.length < 12) return false;
+  return magic.every((b, k) => bytes[k] === b && bytes[bytes.length - 4 + k] === b);
 }
 
 function toNumber(value: unknown): number {

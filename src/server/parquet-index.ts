@@ -84,7 +84,11 @@ export class ParquetIndex {
         // A file replaced between stat and read hashes differently; leave it to the next call.
         const sha256 = hashes[k];
         if (sha256 === undefined || sha256.key !== b.key) return;
-        this.#cache.set(b.path, { key: b.key, records: counts.get(b.path) ?? 0, sha256: sha256.hex });
+        this.#cache.set(b.path, {
+          key: b.key,
+          records: counts.get(b.path) ?? 0,
+          sha256: sha256.hex,
+        });
       });
     }
     const out: IndexedFile[] = [];
