@@ -187,6 +187,21 @@ export class BacktestClient {
   }
 
   /**
+   * The sources the server has `subject` from (for `kind` and `granularity`,
+   * by default 1m candles), sorted: how a caller that named no source finds it.
+   */
+  async sourcesOf(
+    subject: string,
+    kind: 'candle' | 'trade' = 'candle',
+    granularity = '1m',
+  ): Promise<string[]> {
+    const query: Record<string, string> = { subject, kind };
+    if (kind === 'candle') query.granularity = granularity;
+    const entries = await fetchManifestEntries(this.url, query, this.#options.http);
+    return [...new Set(entries.map((e) => safeDecode(e.path.split('/')[0] ?? '')))].sort();
+  }
+
+  /**
    * Re-downloads one day file whatever the cache holds: how a run repairs a
    * cached file it could not read.
    */
@@ -274,6 +289,33 @@ export async function listCachedFiles(
     files.push({ day, path: local, sizeBytes: (await stat(local)).size });
   }
   return files;
+}
+
+/** The sources the cache holds `subject` from (1m candles unless told), sorted. */
+export async function cachedSourcesOf(
+  cacheDir: string,
+  subject: string,
+  granularity = '1m',
+): Promise<string[]> {
+  let sources: string[];
+  try {
+    sources = await readdir(cacheDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const out: string[] = [];
+  for (const segment of sources.sort()) {
+    const source = safeDecode(segment);
+    let series: Series;
+    try {
+      series = selectionSeries({ source, subject, granularity });
+    } catch {
+      continue;
+    }
+    if ((await listCachedFiles(cacheDir, series)).length > 0) out.push(source);
+  }
+  return out;
 }
 
 /** The cache path of one day of `series` (whether or not it is cached). */

@@ -10,6 +10,7 @@ export {
   BacktestClient,
   type BacktestClientOptions,
   type CachedFile,
+  cachedSourcesOf,
   type PullAction,
   type PulledFile,
   type PullRequest,

@@ -1,4 +1,4 @@
-import { GaplessError, SourceError } from '../core/errors.js';
+import { GaplessError, NotFoundError, SourceError } from '../core/errors.js';
 
 /** Process exit codes of the `gapless` command, in one place. */
 export const EXIT = {
@@ -16,8 +16,9 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof SourceError) return EXIT.source;
   if (!(error instanceof GaplessError)) return EXIT.failed;
   if (error.code === 'CANCELLED') return EXIT.cancelled;
-  if (error.code === 'STORAGE_FAILED') return EXIT.storage;
+  if (error.code === 'STORAGE_FAILED' || error.code === 'CORRUPT_FILE') return EXIT.storage;
   if (
+    error instanceof NotFoundError ||
     error.code === 'NOT_FOUND' ||
     error.code.startsWith('UNKNOWN_') ||
     error.code === 'NO_SERIES'
