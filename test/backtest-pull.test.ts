@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBundle } from '../src/backtest/day-file-bundle.js';
 import {
   BacktestClient,
   BacktestRunner,
@@ -102,6 +103,27 @@ describe('BacktestClient and BacktestRunner against a real server with a month o
     const cached = await client.listCached({ source: 'sim', subject: 'BTC/USDT' });
     expect(cached.map((c) => c.day)).toEqual(manifest.map((e) => e.date));
     expect(cached.map((c) => c.sizeBytes)).toEqual(manifest.map((e) => e.size_bytes));
+  });
+
+  it('GET /data/backfill/bundle sends several day files in one answer, hashed', async () => {
+    const url = `${server.url}/data/backfill/bundle?source=sim&subject=BTC%2FUSDT&kind=candle&granularity=1m&dates=2024-01-02,2023-12-31,2024-01-05`;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.gapless.day-files');
+    const files = parseBundle(new Uint8Array(await res.arrayBuffer()), url);
+    expect([...files.keys()]).toEqual(['2024-01-02', '2024-01-05']);
+    for (const [day, file] of files) {
+      const onDisk = readFileSync(join(server.dataDir, `sim/BTC%2FUSDT/candle/1m/${day}.parquet`));
+      expect(Buffer.from(file.bytes).equals(onDisk)).toBe(true);
+      expect(file.sha256).toBe(manifest.find((e) => e.date === day)!.sha256);
+    }
+    const bad = await getJson(
+      `${server.url}/data/backfill/bundle?source=sim&subject=BTC%2FUSDT&kind=candle&dates=2024-01-01,tomorrow`,
+    );
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: { message: string } }).error.message).toContain(
+      'expected up to 100 comma-separated YYYY-MM-DD days',
+    );
   });
 
   it('a second pull downloads nothing', async () => {

@@ -1,11 +1,13 @@
 /** @module BacktestClient: pulls a service's Parquet day files into a local cache, so backtests run offline. */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../core/errors.js';
 import { makeSeries, type Series, seriesId } from '../core/series.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { cachedPath, cachedSeriesDir, dayFileKey, dayOfFileName } from './cache-layout.js';
+import { type BundledFile, fetchBundle, MAX_BUNDLE_DAYS } from './day-file-bundle.js';
 import { type DayRange, inDayRange, parseDayRange, type TimeInput } from './day-range.js';
 import type { HttpGetOptions } from './http-get.js';
 import { httpGet } from './http-get.js';
@@ -105,6 +107,8 @@ export class BacktestClient {
   /** Cache root. */
   readonly cacheDir: string;
   readonly #options: ResolvedOptions;
+  /** False once the server turned out to have no bundle route. */
+  #bundles = true;
 
   constructor(url: string, options: BacktestClientOptions = {}) {
     let parsed: URL;
@@ -153,21 +157,53 @@ export class BacktestClient {
     if (all.length === 0) await this.#explainMissing(series);
     const wanted = all.filter((f) => inDayRange(range, f.day));
     if (wanted.length > 0) await mkdir(cachedSeriesDir(this.cacheDir, series), { recursive: true });
+    const refresh = request.refresh === true;
     const progress = pullProgress(series.subject, wanted.length, this.#options.progress);
     const out = new Array<PulledFile>(wanted.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < wanted.length; i = next++) {
-        const file = wanted[i]!;
-        const pulled = await this.#pullFile(file, request.refresh === true);
-        out[i] = pulled;
-        progress.advance(pulled.action === 'unchanged' ? 0 : file.sizeBytes);
-      }
-    };
+    const concurrency = this.#options.concurrency;
     try {
-      await Promise.all(
-        Array.from({ length: Math.min(this.#options.concurrency, wanted.length) }, worker),
+      // Which cached copies are current: by size first, then by hash.
+      const cached = await inPool(wanted, concurrency, (f) =>
+        hashOf(cachedPath(this.cacheDir, f.key), f.sizeBytes),
       );
+      const need: number[] = [];
+      wanted.forEach((f, i) => {
+        if (!refresh && cached[i] === f.sha256) {
+          out[i] = { ...pulledBase(this.cacheDir, f), action: 'unchanged' };
+          progress.advance(0);
+        } else need.push(i);
+      });
+      // Bundles of several files each, several at once: a request per small file costs more
+      // than its bytes. Batches are cut so every connection has one.
+      const perBatch = Math.min(MAX_BUNDLE_DAYS, Math.max(1, Math.ceil(need.length / concurrency)));
+      const batches: number[][] = [];
+      for (let k = 0; k < need.length; k += perBatch) batches.push(need.slice(k, k + perBatch));
+      await inPool(batches, concurrency, async (batch) => {
+        const files = batch.map((i) => wanted[i]!);
+        const bundle = this.#bundles
+          ? await fetchBundle(
+              this.url,
+              series,
+              files.map((f) => f.day),
+              this.#options.http,
+            )
+          : undefined;
+        if (bundle === undefined) this.#bundles = false;
+        for (const [k, i] of batch.entries()) {
+          const file = files[k]!;
+          const bytes = bundle?.get(file.day) ?? (await this.#download(file));
+          const local = cachedPath(this.cacheDir, file.key);
+          await writeFileAtomic(local, bytes.bytes);
+          out[i] = {
+            day: file.day,
+            path: local,
+            sizeBytes: bytes.bytes.length,
+            sha256: bytes.sha256,
+            action: cached[i] === undefined ? 'downloaded' : 'updated',
+          };
+          progress.advance(bytes.bytes.length);
+        }
+      });
     } finally {
       progress.stop();
     }
@@ -211,24 +247,21 @@ export class BacktestClient {
     if (file === undefined) {
       throw new NotFoundError(`${seriesId(series)} on ${day} is no longer on ${this.url}`);
     }
-    await this.#pullFile(file, true);
+    const { bytes } = await this.#download(file);
+    await writeFileAtomic(cachedPath(this.cacheDir, file.key), bytes);
   }
 
-  async #pullFile(file: ManifestFile, refresh: boolean): Promise<PulledFile> {
-    const local = cachedPath(this.cacheDir, file.key);
-    const cached = await hashOf(local, file.sizeBytes);
-    const base = { day: file.day, path: local, sizeBytes: file.sizeBytes, sha256: file.sha256 };
-    if (!refresh && cached === file.sha256) return { ...base, action: 'unchanged' };
-    const body = await httpGet(`${this.url}/data/backfill/${file.key}`, this.#options.http);
-    const got = sha256(body);
+  // One file by itself: the fallback for servers without bundles, and for a file a bundle missed.
+  async #download(file: ManifestFile): Promise<BundledFile> {
+    const bytes = await httpGet(`${this.url}/data/backfill/${file.key}`, this.#options.http);
+    const got = sha256(bytes);
     if (got !== file.sha256) {
       throw new NotFoundError(
         `${file.key} changed on ${this.url} while it was pulled (sha256 ${got.slice(0, 12)}, manifest ${file.sha256.slice(0, 12)}); pull again`,
         'FILE_CHANGED',
       );
     }
-    await writeFileAtomic(local, body);
-    return { ...base, action: cached === undefined ? 'downloaded' : 'updated' };
+    return { bytes, sha256: got };
   }
 
   // Nothing at all for the series: say whether the subject is unknown or only this series.
@@ -326,13 +359,38 @@ export function cachedDayPath(cacheDir: string, series: Series, day: string): st
 // Hex SHA-256 of a cached file; undefined when it is missing, a non-hash when its size is wrong (no need to hash it then).
 async function hashOf(file: string, expectedSize: number): Promise<string | undefined> {
   try {
-    const s = await stat(file);
+    // Sync, like the writes: small local files, where async round trips cost the most.
+    const s = statSync(file);
     if (s.size !== expectedSize) return 'size-mismatch';
-    return sha256(await readFile(file));
+    return sha256(readFileSync(file));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+function pulledBase(cacheDir: string, f: ManifestFile) {
+  return {
+    day: f.day,
+    path: cachedPath(cacheDir, f.key),
+    sizeBytes: f.sizeBytes,
+    sha256: f.sha256,
+  };
+}
+
+/** `fn` over every item, at most `concurrency` at once; results in item order. */
+async function inPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return out;
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -14,6 +14,7 @@ import { openApiDocument } from './openapi.js';
 import { ParquetIndex } from './parquet-index.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerBackfillRoutes } from './routes/backfill.js';
+import { registerDataBundleRoute } from './routes/data-bundle.js';
 import { registerDataFileRoutes } from './routes/data-files.js';
 import { registerHistoricalRoutes } from './routes/historical.js';
 import { registerHomeRoutes } from './routes/home.js';
@@ -125,6 +126,7 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
 
   registerHomeRoutes(app, ctx);
   registerBackfillRoutes(app, ctx);
+  registerDataBundleRoute(app, ctx);
   registerDataFileRoutes(app, ctx);
   registerHistoricalRoutes(app, ctx);
   registerStatusRoutes(app, ctx);

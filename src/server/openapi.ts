@@ -236,6 +236,27 @@ export function openApiDocument(): Schema {
           },
         },
       },
+      '/data/backfill/bundle': {
+        get: {
+          summary:
+            'Many day files of one series in one answer: per file a 4-byte big-endian header length, a JSON header { date, size_bytes, sha256 } and the bytes',
+          parameters: [
+            param('source', 'query', 'feed source'),
+            param('subject', 'query', 'subject, e.g. BTC/USDT'),
+            param('kind', 'query', 'candle or trade'),
+            param('granularity', 'query', 'e.g. 1m (candles)'),
+            param(
+              'dates',
+              'query',
+              'up to 100 comma-separated YYYY-MM-DD days; missing days are left out',
+            ),
+          ],
+          responses: {
+            200: { description: 'the files', content: { 'application/vnd.gapless.day-files': {} } },
+            ...errors(400),
+          },
+        },
+      },
       '/data/backfill/{source}/{subject}/{kind}/{granularity}/{file}': {
         get: {
           summary: 'One Parquet day file; ETag, If-None-Match and single byte ranges',
