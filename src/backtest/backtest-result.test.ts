@@ -42,9 +42,8 @@ describe('BacktestResult', () => {
     const text = result().summary(false);
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^\+-+\+-+\+$/);
-    expect(lines).toContain(
-      '| subjects                    | BTC/USDT                                    |',
-    );
+    expect(text).toMatch(/^\| subjects +\| BTC\/USDT +\|$/m);
+    expect(text).toMatch(/^\| days +\| 2024-01-01 \.\. 2024-01-01 \(1 files, 1440 rows\) +\|$/m);
     expect(text).toMatch(/^\| score_recent \(24h\) +\| 1\.0000 +\|$/m);
     expect(text).toMatch(/^\| ic +\| n\/a +\|$/m);
     expect(lines.at(-1)).toBe('warning: a <warning>');
