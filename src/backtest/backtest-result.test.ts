@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BacktestResult } from './backtest-result.js';
+import { BacktestResult, JUPYTER_DISPLAY } from './backtest-result.js';
 import { computeMetrics } from './metrics.js';
 import { PredictionColumnsBuilder } from './prediction-columns.js';
 import { PredictionTable } from './prediction-table.js';
@@ -50,7 +50,8 @@ describe('BacktestResult', () => {
   });
 
   it('displays itself in Jupyter kernels as HTML and text', () => {
-    const shown = result()[Symbol.for('Jupyter.display')]();
+    expect(JUPYTER_DISPLAY).toBe(Symbol.for('Jupyter.display'));
+    const shown = result()[JUPYTER_DISPLAY]();
     expect(shown['text/html']).toContain(
       '<th style="text-align:left">hit_rate</th><td>1.0000</td>',
     );

@@ -3,6 +3,9 @@ import type { Table } from 'apache-arrow';
 import type { BacktestMetrics } from './metrics.js';
 import type { PredictionRow, PredictionTable } from './prediction-table.js';
 
+/** `Symbol.for('Jupyter.display')`: the method Deno's and tslab's kernels call to show a value. */
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for('Jupyter.display') as never;
+
 /** The settings a run used, resolved, and what it replayed. */
 export interface BacktestConfig {
   readonly source: string;
@@ -128,7 +131,7 @@ export class BacktestResult {
   }
 
   /** Rich display in Jupyter kernels for JavaScript (Deno, tslab): an HTML table and its text. */
-  [Symbol.for('Jupyter.display')](): Record<string, string> {
+  [JUPYTER_DISPLAY](): Record<string, string> {
     const rows = this.summaryPairs()
       .map(
         ([label, value]) =>

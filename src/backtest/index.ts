@@ -16,7 +16,7 @@ export {
   type PullRequest,
   type SeriesSelection,
 } from './backtest-client.js';
-export { type BacktestConfig, BacktestResult } from './backtest-result.js';
+export { type BacktestConfig, BacktestResult, JUPYTER_DISPLAY } from './backtest-result.js';
 export { BacktestRunner, type BacktestRunnerOptions } from './backtest-runner.js';
 export { CorruptFileError } from './corrupt-file-error.js';
 export type { TimeInput } from './day-range.js';
