@@ -14,7 +14,7 @@ function result(): BacktestResult {
     new PredictionTable(b.length, b.finish(['BTC/USDT'])),
     () => {
       computed++;
-      return computeMetrics({ ...b, length: b.length });
+      return computeMetrics({ ...b, length: b.length, value: b.numbers('value') });
     },
     {
       source: 'sim',

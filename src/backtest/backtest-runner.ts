@@ -38,7 +38,7 @@ export interface BacktestRunnerOptions {
 interface Lane {
   readonly index: number;
   readonly stream: SubjectStream;
-  readonly arrays: WindowArrays;
+  readonly data: WindowTick;
   readonly scope: PredictScope;
   readonly pendingRows: number[];
   readonly pendingOutputs: Record<string, unknown>[];
@@ -114,7 +114,7 @@ export class BacktestRunner {
       lanes.push({
         index,
         stream,
-        arrays: new WindowArrays(resolved.windowSize),
+        data: new WindowTick(subject, new WindowArrays(resolved.windowSize)),
         scope: Object.freeze({
           subject,
           resolveHorizonSeconds: resolved.resolveHorizonSeconds,
@@ -136,7 +136,7 @@ export class BacktestRunner {
         ts: table.ts,
         score: table.score,
         scoreSuccess: table.scoreSuccess,
-        value: table.value,
+        value: table.numbers('value'),
         profit: table.profit,
       });
     return new BacktestResult(
@@ -186,9 +186,8 @@ export class BacktestRunner {
       const ts = buffer.ts[at]!;
       const close = buffer.close[at]!;
       if (stream.row >= windowSize) {
-        const arrays = lane.arrays;
-        arrays.current = ++tick;
-        const data = new WindowTick(stream.subject, ts, arrays, buffer, at + 1, tick);
+        const data = lane.data;
+        data.moveTo(ts, buffer, at + 1, ++tick);
         const ticked = model.tick(data);
         if (isThenable(ticked)) await ticked;
         if (ts - stream.lastPredictTs >= predictionIntervalSeconds) {
@@ -196,7 +195,7 @@ export class BacktestRunner {
           const pending = this.#predict(lane, ts, close, table);
           if (pending !== undefined) await pending;
         }
-        arrays.current = -1;
+        data.close();
       }
       this.#resolve(lane, ts, close, options.resolveHorizonSeconds, table);
       rows++;

@@ -2,12 +2,14 @@
 
 /**
  * One column of the predictions table. Nulls: NaN in `number`, -1 in
- * `boolean` (0 false, 1 true), `null` in the others.
+ * `boolean` (0 false, 1 true), `null` in the others. A `category` holds
+ * each entry as an index into `labels` (the subject: two bytes, not a string).
  */
 export type PredictionColumn =
   | { readonly type: 'number'; readonly values: Float64Array }
   | { readonly type: 'boolean'; readonly values: Int8Array }
   | { readonly type: 'string'; readonly values: readonly (string | null)[] }
+  | { readonly type: 'category'; readonly codes: Uint16Array; readonly labels: readonly string[] }
   | { readonly type: 'json'; readonly values: readonly unknown[] };
 
 /** A column of the prediction's own fields: numbers until something else shows up. */
@@ -68,8 +70,7 @@ export class PredictionColumnsBuilder {
   length = 0;
   #capacity: number;
   ts: Float64Array;
-  subject: Uint32Array;
-  value: Float64Array;
+  subject: Uint16Array;
   entryPrice: Float64Array;
   resolvedPrice: Float64Array;
   profit: Float64Array;
@@ -84,8 +85,7 @@ export class PredictionColumnsBuilder {
     const n = Math.max(16, Math.ceil(capacity));
     this.#capacity = n;
     this.ts = new Float64Array(n);
-    this.subject = new Uint32Array(n);
-    this.value = new Float64Array(n);
+    this.subject = new Uint16Array(n);
     this.entryPrice = new Float64Array(n);
     this.resolvedPrice = new Float64Array(n);
     this.profit = new Float64Array(n);
@@ -112,8 +112,6 @@ export class PredictionColumnsBuilder {
     this.directionUp[k] = -1;
     this.score[k] = Number.NaN;
     this.scoreSuccess[k] = -1;
-    const value = output.value;
-    this.value[k] = typeof value === 'number' ? value : Number.NaN;
     for (const key in output) {
       let column = this.#outputs.get(key);
       if (column === undefined) {
@@ -148,8 +146,9 @@ export class PredictionColumnsBuilder {
     const columns = new Map<string, PredictionColumn>();
     columns.set('ts', { type: 'number', values: this.ts.subarray(0, n) });
     columns.set('subject', {
-      type: 'string',
-      values: Array.from(this.subject.subarray(0, n), (s) => subjects[s] ?? null),
+      type: 'category',
+      codes: this.subject.subarray(0, n),
+      labels: subjects,
     });
     for (const [name, column] of this.#outputs) columns.set(name, column.finish(n));
     if (this.#errors.length > 0) {
@@ -166,9 +165,20 @@ export class PredictionColumnsBuilder {
     return columns;
   }
 
+  /** The output field `name` as numbers (NaN where it is none): what the metrics read of `value`. */
+  numbers(name: string): Float64Array {
+    const column = this.#outputs.get(name);
+    if (column?.numbers !== undefined) return column.numbers;
+    const out = new Float64Array(this.length).fill(Number.NaN);
+    column?.values?.forEach((v, k) => {
+      if (typeof v === 'number') out[k] = v;
+    });
+    return out;
+  }
+
   #grow(): void {
     const capacity = this.#capacity * 2;
-    const grow = <T extends Float64Array | Int8Array | Uint32Array>(
+    const grow = <T extends Float64Array | Int8Array | Uint16Array>(
       a: T,
       make: (n: number) => T,
     ): T => {
@@ -179,8 +189,7 @@ export class PredictionColumnsBuilder {
     const f64 = (n: number) => new Float64Array(n);
     const i8 = (n: number) => new Int8Array(n);
     this.ts = grow(this.ts, f64);
-    this.subject = grow(this.subject, (n) => new Uint32Array(n));
-    this.value = grow(this.value, f64);
+    this.subject = grow(this.subject, (n) => new Uint16Array(n));
     this.entryPrice = grow(this.entryPrice, f64);
     this.resolvedPrice = grow(this.resolvedPrice, f64);
     this.profit = grow(this.profit, f64);

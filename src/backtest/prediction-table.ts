@@ -98,9 +98,16 @@ function cell(column: PredictionColumn, k: number): unknown {
       const v = column.values[k]!;
       return v === -1 ? null : v === 1;
     }
+    case 'category':
+      return column.labels[column.codes[k]!] ?? null;
     default:
       return column.values[k] ?? null;
   }
+}
+
+// Categories leave the table as plain strings: every reader knows those.
+function labelsOf(column: { codes: Uint16Array; labels: readonly string[] }): (string | null)[] {
+  return Array.from(column.codes, (c) => column.labels[c] ?? null);
 }
 
 function csvCell(value: unknown): string {
@@ -125,6 +132,8 @@ function arrowVector(column: PredictionColumn): Vector {
       );
     case 'string':
       return vectorFromArray(column.values, new Utf8());
+    case 'category':
+      return vectorFromArray(labelsOf(column), new Utf8());
     case 'json':
       return vectorFromArray(
         column.values.map((v) => (v === null ? null : JSON.stringify(v))),
@@ -151,6 +160,8 @@ function parquetColumn(name: string, column: PredictionColumn) {
       };
     case 'string':
       return { name, type: 'STRING' as const, nullable: true, data: [...column.values] };
+    case 'category':
+      return { name, type: 'STRING' as const, nullable: true, data: labelsOf(column) };
     case 'json':
       return {
         name,

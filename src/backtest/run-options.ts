@@ -70,6 +70,9 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
       'Expected `subject` (or `subjects`) to name at least one subject',
     );
   }
+  if (subjects.length > 65_535) {
+    throw new InvalidArgumentError(`Expected at most 65535 subjects, got ${subjects.length}`);
+  }
   if (new Set(subjects).size !== subjects.length) {
     throw new InvalidArgumentError(
       `Expected \`subjects\` without repeats, got \`${subjects.join(',')}\``,

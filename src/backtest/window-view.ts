@@ -38,40 +38,56 @@ export class WindowArrays {
 }
 
 /**
- * {@link TickData} of one tick. The window is copied from the replay's
- * buffers on first access (a model that reads nothing costs nothing), and
- * only while the tick is current: the rows it names may be gone later.
+ * The {@link TickData} of one subject, reused from tick to tick (no object
+ * per row): the runner points it at each new row. The window is copied
+ * from the replay's buffers on first access (a model that reads nothing
+ * costs nothing), and only while the tick is current: between ticks the
+ * rows it names may be gone, so reading it then throws.
  */
 export class WindowTick implements TickData {
-  readonly symbol: string;
-  readonly asof_ts: number;
+  readonly #symbol: string;
   readonly #arrays: WindowArrays;
-  readonly #source: DayColumns;
-  readonly #end: number;
-  readonly #tick: number;
+  #asofTs = Number.NaN;
+  #source: DayColumns | undefined;
+  #end = 0;
+  #tick = -1;
   #candles: readonly WindowCandle[] | undefined;
 
-  /** `end` is one past row i in `source`; `tick` numbers the tick within the run. */
-  constructor(
-    symbol: string,
-    asofTs: number,
-    arrays: WindowArrays,
-    source: DayColumns,
-    end: number,
-    tick: number,
-  ) {
-    this.symbol = symbol;
-    this.asof_ts = asofTs;
+  constructor(symbol: string, arrays: WindowArrays) {
+    this.#symbol = symbol;
     this.#arrays = arrays;
+    Object.freeze(this);
+  }
+
+  /**
+   * Points the data at a new tick: `end` is one past row i in `source`,
+   * `tick` numbers the tick within the run.
+   */
+  moveTo(asofTs: number, source: DayColumns, end: number, tick: number): void {
+    this.#asofTs = asofTs;
     this.#source = source;
     this.#end = end;
     this.#tick = tick;
-    Object.freeze(this);
+    this.#candles = undefined;
+    this.#arrays.current = tick;
+  }
+
+  /** Ends the current tick: the window is no longer readable. */
+  close(): void {
+    this.#arrays.current = -1;
+  }
+
+  get symbol(): string {
+    return this.#symbol;
+  }
+
+  get asof_ts(): number {
+    return this.#asofTs;
   }
 
   get columns(): WindowColumns {
     const arrays = this.#arrays;
-    if (arrays.current !== this.#tick) {
+    if (arrays.current !== this.#tick || this.#source === undefined) {
       throw new GaplessError(
         'STALE_WINDOW',
         'a tick’s window is only readable during that tick and its predict; copy what you keep',
@@ -85,8 +101,9 @@ export class WindowTick implements TickData {
   }
 
   get candles_1m(): readonly WindowCandle[] {
+    const columns = this.columns;
     if (this.#candles !== undefined) return this.#candles;
-    const { ts, open, high, low, close, volume } = this.columns;
+    const { ts, open, high, low, close, volume } = columns;
     const candles = new Array<WindowCandle>(ts.length);
     for (let k = 0; k < ts.length; k++) {
       candles[k] = Object.freeze({
