@@ -7,7 +7,7 @@ import { PredictionTable } from './prediction-table.js';
 function result(): BacktestResult {
   const b = new PredictionColumnsBuilder();
   const k = b.add(60, 0, { value: 1 }, undefined, 100);
-  b.resolve(k, 101, 0.01, true);
+  b.resolve(k, 101);
   b.setScore(k, 1, true);
   let computed = 0;
   const r = new BacktestResult(

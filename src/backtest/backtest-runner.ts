@@ -137,7 +137,8 @@ export class BacktestRunner {
         score: table.score,
         scoreSuccess: table.scoreSuccess,
         value: table.numbers('value'),
-        profit: table.profit,
+        entryPrice: table.entryPrice,
+        resolvedPrice: table.resolvedPrice,
       });
     return new BacktestResult(
       new PredictionTable(table.length, columns),
@@ -271,7 +272,7 @@ export class BacktestRunner {
       const output = lane.pendingOutputs[lane.pendingHead]!;
       lane.pendingHead++;
       const actual = actualOf(table.entryPrice[k]!, close);
-      table.resolve(k, close, actual.profit, actual.direction_up);
+      table.resolve(k, close);
       try {
         const score = this.#scoringFn(output, actual) as unknown;
         const value =

@@ -10,7 +10,9 @@ function inputs(rows: { ts: number; score: number; ok?: number; value: number; p
     score: Float64Array.from(rows, (r) => r.score),
     scoreSuccess: Int8Array.from(rows, (r) => r.ok ?? 1),
     value: Float64Array.from(rows, (r) => r.value),
-    profit: Float64Array.from(rows, (r) => r.profit),
+    // Entered at 1, so the profit is the resolved price minus 1.
+    entryPrice: new Float64Array(rows.length).fill(1),
+    resolvedPrice: Float64Array.from(rows, (r) => 1 + r.profit),
   };
 }
 

@@ -1,4 +1,5 @@
 /** @module The leaderboard's figures over a run's scored predictions. */
+import { profitOf } from './scoring.js';
 
 const HOUR_S = 3600;
 // score_recent, score_steady, score_anchor.
@@ -37,8 +38,10 @@ export interface MetricInputs {
   readonly scoreSuccess: Int8Array;
   /** The prediction's numeric `value` (NaN when none). */
   readonly value: Float64Array;
-  /** Profit of the outcome (NaN when unresolved). */
-  readonly profit: Float64Array;
+  /** Close the prediction was made at. */
+  readonly entryPrice: Float64Array;
+  /** Close it was resolved at (NaN when unresolved). */
+  readonly resolvedPrice: Float64Array;
 }
 
 /**
@@ -80,7 +83,7 @@ export function computeMetrics(input: MetricInputs): BacktestMetrics {
     }
     if (score > 0) hits++;
     const value = input.value[k]!;
-    const profit = input.profit[k]!;
+    const profit = profitOf(input.entryPrice[k]!, input.resolvedPrice[k]!);
     if (!Number.isNaN(value) && !Number.isNaN(profit)) {
       returns += Math.sign(value) * profit;
       xs[paired] = value;

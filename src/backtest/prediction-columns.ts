@@ -1,3 +1,5 @@
+import { profitOf } from './scoring.js';
+
 /** @module The predictions of a run as growable columns: typed arrays for numbers, one entry per prediction. */
 
 /**
@@ -11,6 +13,9 @@ export type PredictionColumn =
   | { readonly type: 'string'; readonly values: readonly (string | null)[] }
   | { readonly type: 'category'; readonly codes: Uint16Array; readonly labels: readonly string[] }
   | { readonly type: 'json'; readonly values: readonly unknown[] };
+
+/** A column, or how to make it when first read. */
+export type LazyColumn = PredictionColumn | (() => PredictionColumn);
 
 /** A column of the prediction's own fields: numbers until something else shows up. */
 class OutputColumn {
@@ -73,8 +78,6 @@ export class PredictionColumnsBuilder {
   subject: Uint16Array;
   entryPrice: Float64Array;
   resolvedPrice: Float64Array;
-  profit: Float64Array;
-  directionUp: Int8Array;
   score: Float64Array;
   scoreSuccess: Int8Array;
   readonly #errors: (string | null)[] = [];
@@ -88,8 +91,6 @@ export class PredictionColumnsBuilder {
     this.subject = new Uint16Array(n);
     this.entryPrice = new Float64Array(n);
     this.resolvedPrice = new Float64Array(n);
-    this.profit = new Float64Array(n);
-    this.directionUp = new Int8Array(n);
     this.score = new Float64Array(n);
     this.scoreSuccess = new Int8Array(n);
   }
@@ -108,8 +109,6 @@ export class PredictionColumnsBuilder {
     this.subject[k] = subject;
     this.entryPrice[k] = entryPrice;
     this.resolvedPrice[k] = Number.NaN;
-    this.profit[k] = Number.NaN;
-    this.directionUp[k] = -1;
     this.score[k] = Number.NaN;
     this.scoreSuccess[k] = -1;
     for (const key in output) {
@@ -127,11 +126,9 @@ export class PredictionColumnsBuilder {
     return k;
   }
 
-  /** Sets the outcome of row `k`. */
-  resolve(k: number, resolvedPrice: number, profit: number, directionUp: boolean): void {
+  /** Sets the outcome of row `k` (its profit and direction follow from the two prices). */
+  resolve(k: number, resolvedPrice: number): void {
     this.resolvedPrice[k] = resolvedPrice;
-    this.profit[k] = profit;
-    this.directionUp[k] = directionUp ? 1 : 0;
   }
 
   /** Sets the score of row `k`; `success` false when the scorer failed. */
@@ -141,9 +138,9 @@ export class PredictionColumnsBuilder {
   }
 
   /** The finished columns (views, not copies), in table order: ts, subject, output fields, _error, outcome, score. */
-  finish(subjects: readonly string[]): Map<string, PredictionColumn> {
+  finish(subjects: readonly string[]): Map<string, LazyColumn> {
     const n = this.length;
-    const columns = new Map<string, PredictionColumn>();
+    const columns = new Map<string, LazyColumn>();
     columns.set('ts', { type: 'number', values: this.ts.subarray(0, n) });
     columns.set('subject', {
       type: 'category',
@@ -158,8 +155,20 @@ export class PredictionColumnsBuilder {
     }
     columns.set('entry_price', { type: 'number', values: this.entryPrice.subarray(0, n) });
     columns.set('resolved_price', { type: 'number', values: this.resolvedPrice.subarray(0, n) });
-    columns.set('profit', { type: 'number', values: this.profit.subarray(0, n) });
-    columns.set('direction_up', { type: 'boolean', values: this.directionUp.subarray(0, n) });
+    // Derived from the prices when first read: a year of predictions holds 9 bytes less each.
+    const entry = this.entryPrice.subarray(0, n);
+    const resolved = this.resolvedPrice.subarray(0, n);
+    columns.set('profit', () => ({
+      type: 'number',
+      values: entry.map((e, k) => profitOf(e, resolved[k]!)),
+    }));
+    columns.set('direction_up', () => ({
+      type: 'boolean',
+      values: Int8Array.from(entry, (e, k) => {
+        const r = resolved[k]!;
+        return Number.isNaN(r) ? -1 : r > e ? 1 : 0;
+      }),
+    }));
     columns.set('score', { type: 'number', values: this.score.subarray(0, n) });
     columns.set('score_success', { type: 'boolean', values: this.scoreSuccess.subarray(0, n) });
     return columns;
@@ -192,8 +201,6 @@ export class PredictionColumnsBuilder {
     this.subject = grow(this.subject, (n) => new Uint16Array(n));
     this.entryPrice = grow(this.entryPrice, f64);
     this.resolvedPrice = grow(this.resolvedPrice, f64);
-    this.profit = grow(this.profit, f64);
-    this.directionUp = grow(this.directionUp, i8);
     this.score = grow(this.score, f64);
     this.scoreSuccess = grow(this.scoreSuccess, i8);
     for (const column of this.#outputs.values()) column.grow(capacity);

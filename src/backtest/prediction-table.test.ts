@@ -10,10 +10,10 @@ import { PredictionTable } from './prediction-table.js';
 function table(): PredictionTable {
   const b = new PredictionColumnsBuilder(2);
   const k0 = b.add(60, 0, { value: 1.5, label: 'up', flag: true }, undefined, 100);
-  b.resolve(k0, 101, 0.01, true);
+  b.resolve(k0, 101);
   b.setScore(k0, 1, true);
   const k1 = b.add(120, 1, { value: 0 }, 'Error: no, "really"', 101);
-  b.resolve(k1, 99, -2 / 101, false);
+  b.resolve(k1, 99);
   b.setScore(k1, Number.NaN, false);
   b.add(180, 0, { value: -1, label: 'down', extra: { a: 1 } }, undefined, 99);
   return new PredictionTable(b.length, b.finish(['BTC/USDT', 'ETH/USDT']));

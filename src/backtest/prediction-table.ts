@@ -13,7 +13,7 @@ import {
 } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { writeFileAtomic } from './atomic-write.js';
-import type { PredictionColumn } from './prediction-columns.js';
+import type { LazyColumn, PredictionColumn } from './prediction-columns.js';
 
 /** A prediction as a row; nulls where a column has no value. */
 export type PredictionRow = Record<string, unknown>;
@@ -26,17 +26,25 @@ export type PredictionRow = Record<string, unknown>;
  */
 export class PredictionTable {
   readonly length: number;
-  readonly #columns: ReadonlyMap<string, PredictionColumn>;
+  readonly #lazy: Map<string, LazyColumn>;
 
   /** @internal Built by the runner. */
-  constructor(length: number, columns: ReadonlyMap<string, PredictionColumn>) {
+  constructor(length: number, columns: Map<string, LazyColumn>) {
     this.length = length;
-    this.#columns = columns;
+    this.#lazy = columns;
+  }
+
+  // Every column made, in table order (derived ones on first read, then kept).
+  get #columns(): Map<string, PredictionColumn> {
+    for (const [name, column] of this.#lazy) {
+      if (typeof column === 'function') this.#lazy.set(name, column());
+    }
+    return this.#lazy as Map<string, PredictionColumn>;
   }
 
   /** Column names, in table order. */
   get names(): string[] {
-    return [...this.#columns.keys()];
+    return [...this.#lazy.keys()];
   }
 
   /** One column (see {@link PredictionColumn} for how nulls are held), or undefined. */

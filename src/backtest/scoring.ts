@@ -20,12 +20,17 @@ export interface Score {
 /** Scores one resolved prediction; may throw (the row is then marked `score_success: false`). */
 export type ScoringFn = (output: Record<string, unknown>, actual: Actual) => Score;
 
+/** `(resolved - entry) / max(|entry|, 1e-9)`: one formula for outcomes, columns and metrics. */
+export function profitOf(entry: number, resolved: number): number {
+  return (resolved - entry) / Math.max(Math.abs(entry), 1e-9);
+}
+
 /** The outcome of a prediction made at `entry` and resolved at `resolved`. */
 export function actualOf(entry: number, resolved: number): Actual {
   return {
     entry_price: entry,
     resolved_price: resolved,
-    profit: (resolved - entry) / Math.max(Math.abs(entry), 1e-9),
+    profit: profitOf(entry, resolved),
     direction_up: resolved > entry,
   };
 }
