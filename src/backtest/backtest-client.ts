@@ -189,20 +189,23 @@ export class BacktestClient {
             )
           : undefined;
         if (bundle === undefined) this.#bundles = false;
-        for (const [k, i] of batch.entries()) {
-          const file = files[k]!;
-          const bytes = bundle?.get(file.day) ?? (await this.#download(file));
-          const local = cachedPath(this.cacheDir, file.key);
-          await writeFileAtomic(local, bytes.bytes);
-          out[i] = {
-            day: file.day,
-            path: local,
-            sizeBytes: bytes.bytes.length,
-            sha256: bytes.sha256,
-            action: cached[i] === undefined ? 'downloaded' : 'updated',
-          };
-          progress.advance(bytes.bytes.length);
-        }
+        // Written side by side: creating a file is a thread-pool round trip worth overlapping.
+        await Promise.all(
+          batch.map(async (i, k) => {
+            const file = files[k]!;
+            const bytes = bundle?.get(file.day) ?? (await this.#download(file));
+            const local = cachedPath(this.cacheDir, file.key);
+            await writeFileAtomic(local, bytes.bytes);
+            out[i] = {
+              day: file.day,
+              path: local,
+              sizeBytes: bytes.bytes.length,
+              sha256: bytes.sha256,
+              action: cached[i] === undefined ? 'downloaded' : 'updated',
+            };
+            progress.advance(bytes.bytes.length);
+          }),
+        );
       });
     } finally {
       progress.stop();
