@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +126,42 @@ describe('BacktestClient and BacktestRunner against a real server with a month o
     expect((bad.body as { error: { message: string } }).error.message).toContain(
       'expected up to 100 comma-separated YYYY-MM-DD days',
     );
+  });
+
+  it('against a server without bundles, pull falls back to one request per file', async () => {
+    // A proxy that knows no /data/backfill/bundle, like a server from before it.
+    const proxy = createServer(async (req, res) => {
+      if (req.url?.startsWith('/data/backfill/bundle')) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"NOT_FOUND","message":"no such route"}}');
+        return;
+      }
+      const upstream = await fetch(`${server.url}${req.url}`);
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? '',
+      });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const fresh = mkdtempSync(join(tmpdir(), 'gapless-bt-cache-'));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const files = await new BacktestClient(url, { cacheDir: fresh }).pull({
+        ...PULL,
+        end: '2024-01-04',
+      });
+      expect(files.map((f) => [f.day, f.action])).toEqual(
+        manifest.slice(0, 4).map((e) => [e.date, 'downloaded']),
+      );
+      for (const [k, f] of files.entries()) {
+        expect(
+          readFileSync(f.path).equals(readFileSync(join(server.dataDir, manifest[k]!.path))),
+        ).toBe(true);
+      }
+    } finally {
+      await new Promise((r) => proxy.close(r));
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   it('a second pull downloads nothing', async () => {
