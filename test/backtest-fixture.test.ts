@@ -183,6 +183,18 @@ describe('BacktestRunner on a hand-checked fixture', () => {
     expect(result.metrics.score_recent).toBe(0);
   });
 
+  it('ends the run with a clear error when tick throws', async () => {
+    const model: Model = {
+      tick(data) {
+        if (data.asof_ts === tsOf(7)) throw new Error('boom');
+      },
+      predict: () => 1,
+    };
+    await expect(new BacktestRunner({ model, cacheDir }).run(base)).rejects.toThrow(
+      "the model's tick failed at BTC/USDT 2024-03-01T12:07:00.000Z: boom",
+    );
+  });
+
   it('interleaves several subjects by time', async () => {
     const eth = rows.map((c) => ({ ...c, tsMs: c.tsMs + 30_000, close: c.close * 10 }));
     await writeCachedDays(cacheDir, 'ETH/USDT', eth);

@@ -1,8 +1,9 @@
 /** @module BacktestRunner: replays cached day files through a model, resolves and scores its predictions. */
 import path from 'node:path';
-import { InvalidArgumentError, NotFoundError, SourceError } from '../core/errors.js';
+import { GaplessError, InvalidArgumentError, NotFoundError, SourceError } from '../core/errors.js';
 import { granularityMs } from '../core/granularity.js';
 import { makeSeries, type Series } from '../core/series.js';
+import { formatTime } from '../core/time.js';
 import { BacktestClient, listCachedFiles } from './backtest-client.js';
 import { BacktestResult } from './backtest-result.js';
 import { CorruptFileError } from './corrupt-file-error.js';
@@ -189,8 +190,17 @@ export class BacktestRunner {
       if (stream.row >= windowSize) {
         const data = lane.data;
         data.moveTo(ts, buffer, at + 1, ++tick);
-        const ticked = model.tick(data);
-        if (isThenable(ticked)) await ticked;
+        try {
+          const ticked = model.tick(data);
+          if (isThenable(ticked)) await ticked;
+        } catch (cause) {
+          // Unlike predict (production records a default), a failing tick ends the run: say where.
+          throw new GaplessError(
+            'MODEL_FAILED',
+            `the model's tick failed at ${stream.subject} ${formatTime(ts * 1000)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          );
+        }
         if (ts - stream.lastPredictTs >= predictionIntervalSeconds) {
           stream.lastPredictTs = ts;
           const pending = this.#predict(lane, ts, close, table);
