@@ -50,29 +50,26 @@ export interface MetricInputs {
  * window means are over those rows with `ts >= now - 24h / 72h / 168h`.
  */
 export function computeMetrics(input: MetricInputs): BacktestMetrics {
-  // One pass picks the scored rows; the rest runs over typed arrays of those only.
-  const pick = new Uint32Array(input.length);
-  let n = 0;
+  const scored = (k: number) => input.scoreSuccess[k] === 1 && !Number.isNaN(input.score[k]!);
   let now = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < input.length; k++) {
-    if (input.scoreSuccess[k] === 1 && !Number.isNaN(input.score[k]!)) {
-      pick[n++] = k;
-      if (input.ts[k]! > now) now = input.ts[k]!;
-    }
-  }
+  for (let k = 0; k < input.length; k++) if (scored(k) && input.ts[k]! > now) now = input.ts[k]!;
   const starts = WINDOW_HOURS.map((h) => now - h * HOUR_S);
   const sums = [0, 0, 0];
   const counts = [0, 0, 0];
+  let n = 0;
   let hits = 0;
   let returns = 0;
+  let paired = 0;
   let cumulative = 0;
   let peak = 0;
   let drawdown = 0;
-  const xs = new Float64Array(n);
-  const ys = new Float64Array(n);
-  let paired = 0;
-  for (let j = 0; j < n; j++) {
-    const k = pick[j]!;
+  // Whether value and profit vary: without spread there is no rank correlation to compute.
+  let firstValue = Number.NaN;
+  let firstProfit = Number.NaN;
+  let spread = 0;
+  for (let k = 0; k < input.length; k++) {
+    if (!scored(k)) continue;
+    n++;
     const score = input.score[k]!;
     const ts = input.ts[k]!;
     for (let w = 0; w < 3; w++) {
@@ -86,9 +83,10 @@ export function computeMetrics(input: MetricInputs): BacktestMetrics {
     const profit = profitOf(input.entryPrice[k]!, input.resolvedPrice[k]!);
     if (!Number.isNaN(value) && !Number.isNaN(profit)) {
       returns += Math.sign(value) * profit;
-      xs[paired] = value;
-      ys[paired] = profit;
-      paired++;
+      if (paired++ === 0) {
+        firstValue = value;
+        firstProfit = profit;
+      } else spread |= (value !== firstValue ? 1 : 0) | (profit !== firstProfit ? 2 : 0);
     }
     cumulative += score;
     if (cumulative > peak) peak = cumulative;
@@ -104,8 +102,29 @@ export function computeMetrics(input: MetricInputs): BacktestMetrics {
     hit_rate: n === 0 ? 0 : hits / n,
     mean_return: paired === 0 ? 0 : returns / paired,
     max_drawdown: drawdown,
-    ic: spearman(xs.subarray(0, paired), ys.subarray(0, paired)),
+    ic: spread === 3 ? rankCorrelation(input, scored, paired) : null,
   };
+}
+
+// The pairs are gathered only when both sides vary: a constant model costs no copies.
+function rankCorrelation(
+  input: MetricInputs,
+  scored: (k: number) => boolean,
+  paired: number,
+): number | null {
+  const xs = new Float64Array(paired);
+  const ys = new Float64Array(paired);
+  let j = 0;
+  for (let k = 0; k < input.length; k++) {
+    if (!scored(k)) continue;
+    const value = input.value[k]!;
+    const profit = profitOf(input.entryPrice[k]!, input.resolvedPrice[k]!);
+    if (Number.isNaN(value) || Number.isNaN(profit)) continue;
+    xs[j] = value;
+    ys[j] = profit;
+    j++;
+  }
+  return spearman(xs, ys);
 }
 
 /** Spearman's rank correlation (ties get their mean rank); null when undefined. */
