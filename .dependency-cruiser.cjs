@@ -1,7 +1,8 @@
 /**
  * The layer arrows of ARCHITECTURE.md, checked by `npm run lint`:
  * cli, server -> app -> jobs, seamless, live -> backfill -> sources, storage, conformance -> core.
- * `config` is read by app (and by jobs, server and cli for its types); `sim` stands alone.
+ * `config` is read by app (and by jobs, server and cli for its types); `sim` stands alone;
+ * `backtest` depends on core only (it talks to a server over HTTP).
  * Entry files (`src/index.ts`, `src/exports/*`) may reach any layer.
  */
 const layer = (name, allowed) => ({
@@ -28,6 +29,8 @@ module.exports = {
     layer('jobs', ['core', 'config', 'sources', 'storage', 'conformance', 'backfill']),
     layer('config', ['core']),
     layer('sim', ['core']),
+    // The backtest harness runs on a participant's laptop against the HTTP API: core only.
+    layer('backtest', ['core']),
     layer('app', [
       'core',
       'config',
@@ -50,6 +53,7 @@ module.exports = {
       'app',
       'server',
       'sim',
+      'backtest',
     ]),
     {
       name: 'storage-internals-stay-inside',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,12 +229,23 @@ for (const mode of MODES) {
         `${live.url}/data/backfill/index?subject=BTC%2FUSDT&granularity=1m`,
       );
       expect(status).toBe(200);
-      const entries = body as { path: string; records: number; size_bytes: number; date: string }[];
+      const entries = body as {
+        path: string;
+        records: number;
+        size_bytes: number;
+        date: string;
+        sha256: string;
+      }[];
       expect(entries.map((e) => e.date)).toEqual(['2024-01-01', '2024-01-02']);
       for (const e of entries) {
         expect(e.path).toBe(`sim/BTC%2FUSDT/candle/1m/${e.date}.parquet`);
         expect(e.records).toBe(1440);
         expect(e.size_bytes).toBe(statSync(join(live.dataDir, e.path)).size);
+        expect(e.sha256).toBe(
+          createHash('sha256')
+            .update(readFileSync(join(live.dataDir, e.path)))
+            .digest('hex'),
+        );
       }
       const oneDay = await getJson(
         `${live.url}/data/backfill/index?start=2024-01-02&end=2024-01-03&source=sim&kind=candle`,

@@ -136,6 +136,14 @@ describe('the service against the standards its endpoints claim', () => {
       headers: { range: 'bytes=0-9' },
     });
     await check('get', '/data/backfill/sim/BTC%2FUSDT/candle/1m/1999-01-01.parquet');
+    await check(
+      'get',
+      '/data/backfill/bundle?source=sim&subject=BTC%2FUSDT&kind=candle&granularity=1m&dates=2024-01-01',
+    );
+    await check(
+      'get',
+      '/data/backfill/bundle?source=sim&subject=BTC%2FUSDT&kind=candle&dates=nope',
+    );
     await check('get', '/api/v1/historical/BTC-USDT?start=2024-01-01&end=2024-01-02');
     await check('get', '/api/v1/historical/BTC-USDT?start=2023-12-31T23:00Z&end=2024-01-01T01:00Z');
     await check('get', '/api/v1/historical/BTC-USDT?start=nope');

@@ -2,9 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { GAPLESS_VERSION } from '../core/version.js';
 import { registerBackfillCommand } from './commands/backfill.js';
+import { registerBacktestCommand } from './commands/backtest.js';
 import { registerCoverageCommand } from './commands/coverage.js';
 import { registerHistoryCommand } from './commands/history.js';
 import { registerJobsCommand } from './commands/jobs.js';
+import { registerPullCommand } from './commands/pull.js';
 import { registerReadCommand } from './commands/read.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimCommand } from './commands/sim.js';
@@ -30,6 +32,8 @@ registerWorkerCommand(program);
 registerJobsCommand(program);
 registerSymbolsCommand(program);
 registerHistoryCommand(program);
+registerPullCommand(program);
+registerBacktestCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -13,6 +13,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerBackfillRoutes } from './routes/backfill.js';
+import { registerDataBundleRoute } from './routes/data-bundle.js';
 import { registerDataFileRoutes } from './routes/data-files.js';
 import { registerHistoricalRoutes } from './routes/historical.js';
 import { registerHomeRoutes } from './routes/home.js';
@@ -123,6 +124,7 @@ export async function createApp(service: Runtime, options: AppOptions = {}): Pro
 
   registerHomeRoutes(app, ctx);
   registerBackfillRoutes(app, ctx);
+  registerDataBundleRoute(app, ctx);
   registerDataFileRoutes(app, ctx);
   registerHistoricalRoutes(app, ctx);
   registerStatusRoutes(app, ctx);

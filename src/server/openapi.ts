@@ -230,11 +230,35 @@ export function openApiDocument(): Schema {
                     records: { type: 'integer', description: 'rows, from the Parquet footer' },
                     size_bytes: int,
                     date: str('UTC day, YYYY-MM-DD'),
+                    sha256: str(
+                      "hex SHA-256 of the file's bytes; a cached copy is current while it matches",
+                    ),
                   },
                 },
               },
               'day files',
             ),
+            ...errors(400),
+          },
+        },
+      },
+      '/data/backfill/bundle': {
+        get: {
+          summary:
+            'Many day files of one series in one answer: per file a 4-byte big-endian header length, a JSON header { date, size_bytes, sha256 } and the bytes',
+          parameters: [
+            param('source', 'query', 'feed source'),
+            param('subject', 'query', 'subject, e.g. BTC/USDT'),
+            param('kind', 'query', 'candle or trade'),
+            param('granularity', 'query', 'e.g. 1m (candles)'),
+            param(
+              'dates',
+              'query',
+              'up to 100 comma-separated YYYY-MM-DD days; missing days are left out',
+            ),
+          ],
+          responses: {
+            200: { description: 'the files', content: { 'application/vnd.gapless.day-files': {} } },
             ...errors(400),
           },
         },
@@ -489,6 +513,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'get /reports/backfill/jobs/{id}': 'getBackfillJob',
   'post /reports/backfill/jobs/{id}/cancel': 'cancelBackfillJob',
   'get /data/backfill/index': 'listDataFiles',
+  'get /data/backfill/bundle': 'getDataFileBundle',
   'get /data/backfill/{source}/{subject}/{kind}/{granularity}/{file}': 'getDataFile',
   'get /api/v1/historical/{symbol}': 'getHistorical',
   'get /api/v1/symbols': 'listSymbols',

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
@@ -37,6 +37,7 @@ import {
   type DayFile,
   dayFilePath,
   insideDataDir,
+  isNotFound,
   listDayFiles,
   readDirNames,
   seriesDir,
@@ -250,6 +251,20 @@ export class EmbeddedStore implements FileStore {
   }
 
   /** @inheritDoc */
+  readDay(series: Series, day: string): Promise<Uint8Array | undefined> {
+    return this.#track(async () => {
+      try {
+        return await readFile(dayFilePath(this.dataDir, series, day));
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw new StorageError(`cannot read the ${day} file of ${seriesId(series)}`, {
+          cause: error,
+        });
+      }
+    });
+  }
+
+  /** @inheritDoc */
   manifest(series: Series, range?: Range): Promise<ManifestFile[]> {
     return this.#track(async () => {
       const files = (await listDayFiles(this.dataDir, series)).filter((f) => {
@@ -267,6 +282,7 @@ export class EmbeddedStore implements FileStore {
         records: f.records,
         sizeBytes: f.sizeBytes,
         mtimeMs: f.mtimeMs,
+        sha256: f.sha256,
       }));
     });
   }

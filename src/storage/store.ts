@@ -49,6 +49,8 @@ export interface ManifestFile {
   readonly records: number;
   readonly sizeBytes: number;
   readonly mtimeMs: number;
+  /** Hex SHA-256 of the file's bytes: a copy is current while it matches. */
+  readonly sha256: string;
 }
 
 /** A day file opened for serving: where it is and what it holds. */
@@ -78,6 +80,8 @@ export interface FileStore extends Store {
   readonly dataDir: string;
   /** UTC days (`YYYY-MM-DD`) that have a day file, sorted: cheap, no file is opened. */
   days(series: Series): Promise<string[]>;
+  /** The bytes of one day file, or undefined when there is none. */
+  readDay(series: Series, day: string): Promise<Uint8Array | undefined>;
   /** The day files of `series` touching `range` (all when absent), with row counts, sorted by day. */
   manifest(series: Series, range?: Range): Promise<ManifestFile[]>;
   /**

@@ -33,6 +33,8 @@ export interface ManifestEntry {
   readonly size_bytes: number;
   /** UTC day, `YYYY-MM-DD`. */
   readonly date: string;
+  /** Hex SHA-256 of the file's bytes; a client's copy is current while it matches. */
+  readonly sha256: string;
 }
 
 /** `GET /data/backfill/index` and `GET /data/backfill/{source}/{subject}/{kind}/{granularity}/{file}`. */
@@ -59,7 +61,13 @@ export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): v
     const entries: ManifestEntry[] = [];
     for (const s of series) {
       for (const f of await store.manifest(s, range)) {
-        entries.push({ path: f.path, records: f.records, size_bytes: f.sizeBytes, date: f.day });
+        entries.push({
+          path: f.path,
+          records: f.records,
+          size_bytes: f.sizeBytes,
+          date: f.day,
+          sha256: f.sha256,
+        });
       }
     }
     return c.json(entries);

@@ -1,20 +1,24 @@
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
 import { StorageError } from '../../core/errors.js';
 import { isNotFound } from '../parquet/layout.js';
 import { sqlPathList } from '../parquet/schema.js';
 import type { ConnectionPool } from './engine.js';
 
-/** A day file with its row count, as the manifest lists it. */
+/** A day file with its row count and content hash, as the manifest lists it. */
 export interface IndexedFile {
   readonly path: string;
   readonly sizeBytes: number;
   readonly mtimeMs: number;
   readonly records: number;
+  /** Hex SHA-256 of the file's bytes: clients keep a copy until this changes. */
+  readonly sha256: string;
 }
 
 interface Entry {
   readonly key: string;
   readonly records: number;
+  readonly sha256: string;
 }
 
 const BATCH = 256;
@@ -22,9 +26,10 @@ const MAX_ENTRIES = 100_000;
 
 /**
  * Row counts of Parquet files read from their footers (DuckDB
- * `parquet_file_metadata`), never by scanning rows. Cached per path and file
- * identity (size, mtime, inode): writers replace files by rename, which
- * always changes the inode, so a cached count is never stale.
+ * `parquet_file_metadata`), never by scanning rows, and SHA-256 of their
+ * bytes. Cached per path and file identity (size, mtime, inode): writers
+ * replace files by rename, which always changes the inode, so a cached count
+ * or hash is never stale.
  */
 export class ParquetIndex {
   readonly #pool: () => Promise<ConnectionPool>;
@@ -35,7 +40,10 @@ export class ParquetIndex {
     this.#pool = pool;
   }
 
-  /** The files that still exist, with their row counts, in the order given. */
+  /**
+   * The files that still exist, with their row counts and hashes, in the
+   * order given (a file replaced while it is read is left out of this answer).
+   */
   async describe(paths: readonly string[]): Promise<IndexedFile[]> {
     const stats = await Promise.all(
       paths.map(async (path) => {
@@ -57,17 +65,36 @@ export class ParquetIndex {
     const unknown = present.filter((s) => this.#cache.get(s.path)?.key !== s.key);
     for (let i = 0; i < unknown.length; i += BATCH) {
       const batch = unknown.slice(i, i + BATCH);
-      const counts = await this.#count(batch.map((b) => b.path));
+      const [counts, hashes] = await Promise.all([
+        this.#count(batch.map((b) => b.path)),
+        Promise.all(batch.map((b) => hashFile(b.path))),
+      ]);
       if (this.#cache.size + batch.length > MAX_ENTRIES) this.#cache.clear();
-      for (const b of batch)
-        this.#cache.set(b.path, { key: b.key, records: counts.get(b.path) ?? 0 });
+      batch.forEach((b, k) => {
+        // A file replaced between stat and read hashes differently; leave it to the next call.
+        const sha256 = hashes[k];
+        if (sha256 === undefined || sha256.key !== b.key) return;
+        this.#cache.set(b.path, {
+          key: b.key,
+          records: counts.get(b.path) ?? 0,
+          sha256: sha256.hex,
+        });
+      });
     }
-    return present.map((s) => ({
-      path: s.path,
-      sizeBytes: s.sizeBytes,
-      mtimeMs: s.mtimeMs,
-      records: this.#cache.get(s.path)?.records ?? 0,
-    }));
+    const out: IndexedFile[] = [];
+    for (const s of present) {
+      const entry = this.#cache.get(s.path);
+      // Replaced or removed while it was read: it shows up in the next manifest.
+      if (entry === undefined || entry.key !== s.key) continue;
+      out.push({
+        path: s.path,
+        sizeBytes: s.sizeBytes,
+        mtimeMs: s.mtimeMs,
+        records: entry.records,
+        sha256: entry.sha256,
+      });
+    }
+    return out;
   }
 
   async #count(paths: string[]): Promise<Map<string, number>> {
@@ -84,5 +111,26 @@ export class ParquetIndex {
     } catch (cause) {
       throw new StorageError(`cannot read Parquet metadata of ${paths.length} files`, { cause });
     }
+  }
+}
+
+/** The SHA-256 of a file and the identity (size, mtime, inode) of the bytes hashed; undefined if it is gone. */
+async function hashFile(path: string): Promise<{ key: string; hex: string } | undefined> {
+  try {
+    // One handle for the identity and the bytes: a rename in between cannot pair them wrongly.
+    const handle = await open(path, 'r');
+    try {
+      const s = await handle.stat();
+      const bytes = await handle.readFile();
+      return {
+        key: `${s.size}:${s.mtimeMs}:${s.ino}`,
+        hex: createHash('sha256').update(bytes).digest('hex'),
+      };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new StorageError(`cannot read ${path}`, { cause: error });
   }
 }

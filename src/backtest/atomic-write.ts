@@ -1,0 +1,24 @@
+/** @module Cache files appear whole or not at all: temp file beside the target, then rename. */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Writes `data` to `finalPath` through a hidden temp file and a rename, so a
+ * reader (or a run after a crash) sees the old file or the new, never half
+ * of one. No fsync: a cache file lost to a power cut fails its hash check and
+ * is pulled again, and skipping it keeps a year's pull fast.
+ */
+export async function writeFileAtomic(finalPath: string, data: Uint8Array): Promise<void> {
+  const temp = path.join(
+    path.dirname(finalPath),
+    `.${path.basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    await writeFile(temp, data);
+    await rename(temp, finalPath);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
