@@ -2,6 +2,7 @@ import type { CandleColumns } from '../../core/rows.js';
 import type { Series } from '../../core/series.js';
 import { GAPLESS_VERSION } from '../../core/version.js';
 import { gzipPages } from './gzip-worker.js';
+import { CANDLE_COLUMNS } from './schema.js';
 import { CompactWriter } from './thrift-compact.js';
 
 // Parquet's Thrift enums.
@@ -42,7 +43,11 @@ interface ColumnChunk {
   readonly max: Uint8Array | undefined;
 }
 
-const VALUE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
+// The numeric columns of CANDLE_COLUMNS, in its order: the pages compressed as one batch.
+const VALUE_COLUMNS = CANDLE_COLUMNS.filter(
+  (c): c is 'open' | 'high' | 'low' | 'close' | 'volume' =>
+    c === 'open' || c === 'high' || c === 'low' || c === 'close' || c === 'volume',
+);
 
 /**
  * Encodes one candle day file in the day files' schema, as DuckDB reads it
@@ -66,20 +71,35 @@ export async function encodeCandleDay(series: Series, rows: CandleColumns): Prom
   const metaLength = meta.body.length;
   const compressed = await gzipPages(metaCodec === GZIP ? [...numbers, meta.body] : numbers);
   const file = new FileBuilder(n);
-  file.plain('ts_event', INT64, lengths[0]!, compressed[0]!, GZIP, 0, int64Stats(rows.tsMs, n));
-  file.constant('source', series.source);
-  file.constant('subject', series.subject);
-  file.constant('kind', series.kind);
-  file.constant('granularity', series.granularity ?? '');
-  VALUE_COLUMNS.forEach((name, k) => {
-    const stats = doubleStats(rows[name], n);
-    file.plain(name, DOUBLE, lengths[k + 1]!, compressed[k + 1]!, GZIP, 0, stats);
-  });
-  const metaStored = metaCodec === GZIP ? compressed[numbers.length]! : meta.body;
-  file.plain('meta', BYTE_ARRAY, metaLength, metaStored, metaCodec, meta.nullCount, {
-    min: undefined,
-    max: undefined,
-  });
+  // Column order and names come from the one schema definition (CANDLE_COLUMNS).
+  for (const name of CANDLE_COLUMNS) {
+    switch (name) {
+      case 'ts_event':
+        file.plain(name, INT64, lengths[0]!, compressed[0]!, GZIP, 0, int64Stats(rows.tsMs, n));
+        break;
+      case 'source':
+      case 'subject':
+      case 'kind':
+        file.constant(name, series[name]);
+        break;
+      case 'granularity':
+        file.constant(name, series.granularity ?? '');
+        break;
+      case 'meta': {
+        const metaStored = metaCodec === GZIP ? compressed[numbers.length]! : meta.body;
+        file.plain(name, BYTE_ARRAY, metaLength, metaStored, metaCodec, meta.nullCount, {
+          min: undefined,
+          max: undefined,
+        });
+        break;
+      }
+      default: {
+        const k = VALUE_COLUMNS.indexOf(name);
+        const stats = doubleStats(rows[name], n);
+        file.plain(name, DOUBLE, lengths[k + 1]!, compressed[k + 1]!, GZIP, 0, stats);
+      }
+    }
+  }
   return file.finish();
 }
 
