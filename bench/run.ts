@@ -44,8 +44,8 @@ try {
     record('cpu_bound', cpu.cpu, { ratio_to_bare: { op: '<=', value: 1.3 } });
     record('read', cpu.read, { ratio_to_duckdb: { op: '<=', value: 1.5 } });
     record('peak_rss_mb', cpu.rss, {
-      one_year_mb: { op: '<=', value: 300 },
-      five_year_mb: { op: '<=', value: 300 },
+      one_year_mb: { op: '<=', value: 200 },
+      five_year_mb: { op: '<=', value: 200 },
       growth_ratio: { op: '<=', value: 1.2 },
     });
   }
