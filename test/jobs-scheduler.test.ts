@@ -52,7 +52,8 @@ describe('Scheduler', () => {
   beforeAll(async () => {
     const config = parseConfig({
       data_dir: tmp.dir,
-      feeds: [{ source: 'sim', exchange: 'sim', subjects: ['BTC/USDT'] }],
+      // No settle grace: the run at DUE may take the bar that closed at DUE.
+      feeds: [{ source: 'sim', exchange: 'sim', subjects: ['BTC/USDT'], settle_ms: 0 }],
       scheduler: { hour: 2, minute: 15, initial_lookback_days: 2 },
     });
     service = await openService(config, { worker: false, scheduler: false, nowMs: time.now });
