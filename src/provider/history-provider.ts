@@ -11,6 +11,7 @@ import {
 } from '../core/series.js';
 import { parseTime } from '../core/time.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
+import { raceSignal } from '../sources/paging.js';
 import type { Store } from '../storage/store.js';
 import { CandleColumnBuffer } from './candle-column-buffer.js';
 import { type Chunk, DayBatcher, ObjectRowBuffer } from './day-batcher.js';
@@ -222,7 +223,7 @@ export class HistoryProvider {
   private async sourceNowMs(options: { signal?: AbortSignal } = {}): Promise<number> {
     if (this.fetcher?.serverTimeMs === undefined) return this.nowMs();
     try {
-      return await this.fetcher.serverTimeMs(options);
+      return await raceSignal(this.fetcher.serverTimeMs(options), options.signal);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       return this.nowMs();
