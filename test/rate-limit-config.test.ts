@@ -67,6 +67,7 @@ describe('rate_limit and retry YAML', () => {
       retryBackoffMs: 100,
       maxDelayMs: 30_000,
       jitterRatio: 0.5,
+      maxRetryAfterMs: 300_000,
     });
     // Deterministic exponential part plus up to jitter_ratio of it at random.
     const plan = checkRetryOptions(retry);

@@ -14,6 +14,7 @@ import type { Frame } from '../core/rows.js';
 import { type Series, seriesId, seriesStepMs } from '../core/series.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
 import { checkNumber } from '../sources/options-check.js';
+import { raceSignal } from '../sources/paging.js';
 import { withRetry } from '../sources/retry.js';
 import type { Store } from '../storage/index.js';
 import { closedWindow } from './closed-window.js';
@@ -216,7 +217,7 @@ export class BackfillEngine {
     const fetcher = this.#fetcherFor(series);
     if (fetcher?.serverTimeMs === undefined) return this.#nowMs();
     try {
-      return await fetcher.serverTimeMs(signal === undefined ? {} : { signal });
+      return await raceSignal(fetcher.serverTimeMs(signal === undefined ? {} : { signal }), signal);
     } catch (error) {
       if (signal?.aborted) throw error;
       return this.#nowMs();

@@ -53,8 +53,15 @@ describe('binance klines fetcher (no ccxt)', () => {
   });
 
   it('tells the exchange clock, as ccxt does (GET /api/v3/time)', async () => {
-    const klines = createBinanceKlinesFetcher({ source: 'binance', baseUrl: sim.url });
-    const ccxt = createCcxtFetcher({ source: 'binance', exchange: 'binance', apiUrl: sim.url });
+    // Our clock agrees with the sim's here, so the learned offset is 0.
+    const clock = { nowMs: () => NOW };
+    const klines = createBinanceKlinesFetcher({ source: 'binance', baseUrl: sim.url, ...clock });
+    const ccxt = createCcxtFetcher({
+      source: 'binance',
+      exchange: 'binance',
+      apiUrl: sim.url,
+      ...clock,
+    });
     expect(await klines.serverTimeMs!()).toBe(NOW);
     expect(await ccxt.serverTimeMs!()).toBe(NOW);
     await ccxt.close?.();

@@ -9,6 +9,7 @@ import { checkNumber } from './options-check.js';
 import { orderedPool, windows } from './paging.js';
 import { rateLimiterFor } from './rate-limiter.js';
 import { checkRetryOptions, type RetryOptions, retryOptionsFor, withRetry } from './retry.js';
+import { serverClock } from './server-clock.js';
 import { checkPagePlace, pageTimesToMs } from './time-units.js';
 
 /** Options of {@link createBinanceKlinesFetcher}. */
@@ -52,6 +53,21 @@ export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions)
   checkRetryOptions(options.retry);
   // 6000 weight a minute, 2 per klines request: stay within Binance's published limit.
   const limiter = rateLimiterFor(`binance-klines:${baseUrl}`, { tokensPerInterval: 3000 });
+
+  // GET /api/v3/time once a minute; in between, this clock plus the offset it showed.
+  const exchangeClock = serverClock(async () => {
+    const what = `binance-klines:${options.source} server time`;
+    const signal = new AbortController().signal;
+    const body = await withRetry(
+      () => getJson(`${baseUrl}/api/v3/time`, { what, signal, timeoutMs }),
+      retryOptionsFor(options.retry, {}, signal, what),
+    );
+    const serverTime = (body as { serverTime?: unknown } | null)?.serverTime;
+    if (typeof serverTime !== 'number' || !Number.isFinite(serverTime)) {
+      throw malformed(what, `serverTime ${JSON.stringify(serverTime)}`);
+    }
+    return serverTime;
+  }, nowMs);
 
   const fetcher: DataFetcher = {
     name: `binance-klines:${options.source}`,
@@ -107,19 +123,7 @@ export function createBinanceKlinesFetcher(options: BinanceKlinesFetcherOptions)
     },
     fetch: (series, range, fetchOptions) =>
       collectPages(fetcher.pages(series, range, fetchOptions)),
-    async serverTimeMs(fetchOptions = {}) {
-      const what = `${fetcher.name} server time`;
-      const signal = fetchOptions.signal ?? new AbortController().signal;
-      const body = await withRetry(
-        () => getJson(`${baseUrl}/api/v3/time`, { what, signal, timeoutMs }),
-        retryOptionsFor(options.retry, fetchOptions, signal, what),
-      );
-      const serverTime = (body as { serverTime?: unknown } | null)?.serverTime;
-      if (typeof serverTime !== 'number' || !Number.isFinite(serverTime)) {
-        throw malformed(what, `serverTime ${JSON.stringify(serverTime)}`);
-      }
-      return serverTime;
-    },
+    serverTimeMs: () => exchangeClock(),
   };
   return fetcher;
 }

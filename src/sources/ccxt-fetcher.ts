@@ -21,6 +21,7 @@ import {
   retryOptionsFor,
   withRetry,
 } from './retry.js';
+import { serverClock } from './server-clock.js';
 
 /** Options of {@link createCcxtFetcher}. */
 export interface CcxtFetcherOptions {
@@ -138,6 +139,15 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
   );
   const nowMs = options.nowMs ?? Date.now;
   const name = `ccxt:${options.exchange}`;
+  // Binance: GET /api/v3/time, retried and rate limited like any call, asked once a minute.
+  const exchangeClock = serverClock(async () => {
+    const signal = new AbortController().signal;
+    const ms = await call(`${name} server time`, {}, signal, () => exchange.fetchTime());
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+      throw malformed(`${name} server time`, JSON.stringify(ms));
+    }
+    return ms;
+  }, nowMs);
   let markets: Promise<unknown> | undefined;
 
   const call = <T>(
@@ -286,21 +296,7 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     fetch(series, range, fetchOptions) {
       return collectPages(fetcher.pages(series, range, fetchOptions));
     },
-    ...(exchange.has.fetchTime === true
-      ? {
-          // Binance: GET /api/v3/time, retried and rate limited like any call.
-          serverTimeMs: async (fetchOptions: FetchOptions = {}) => {
-            const signal = fetchOptions.signal ?? new AbortController().signal;
-            const ms = await call(`${name} server time`, fetchOptions, signal, () =>
-              exchange.fetchTime(),
-            );
-            if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-              throw malformed(`${name} server time`, JSON.stringify(ms));
-            }
-            return ms;
-          },
-        }
-      : {}),
+    ...(exchange.has.fetchTime === true ? { serverTimeMs: () => exchangeClock() } : {}),
     async close() {
       const closable = [exchange, candleExchange] as unknown as { close?: () => Promise<void> }[];
       await Promise.all([...closable.map((c) => c.close?.()), limiter.close()]);
