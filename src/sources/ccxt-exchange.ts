@@ -1,5 +1,6 @@
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
 import { InvalidArgumentError, SourceError } from '../core/errors.js';
+import { ccxtErrors, exchangeClass } from './ccxt-module.js';
 
 /** What ccxt's `handleErrors` hook receives; the response headers carry `Retry-After`. */
 type HandleErrors = (
@@ -13,8 +14,6 @@ type HandleErrors = (
   requestHeaders: unknown,
   requestBody: unknown,
 ) => undefined;
-
-type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
 
 /**
  * An HTTP answer that failed, captured inside the request that got it.
@@ -51,8 +50,7 @@ export interface CcxtExchangeOptions {
  * that received it.
  */
 export function createCcxtExchange(options: CcxtExchangeOptions): Exchange {
-  const registry = ccxt as unknown as Record<string, ExchangeClass | undefined>;
-  const Class = ccxt.exchanges.includes(options.exchange) ? registry[options.exchange] : undefined;
+  const Class = exchangeClass(options.exchange);
   if (Class === undefined) {
     throw new InvalidArgumentError(
       `unknown ccxt exchange '${options.exchange}' (see ccxt.exchanges for the ids)`,
@@ -119,7 +117,7 @@ function boundWholeRequest(exchange: Exchange): void {
     const signal = given === undefined ? deadline : AbortSignal.any([given, deadline]);
     const timedOut = (error: unknown): unknown =>
       deadline.aborted
-        ? new ccxt.RequestTimeout(
+        ? new (ccxtErrors().RequestTimeout)(
             `${exchange.id} ${String(params.method)} ${url} request timed out (${timeoutMs} ms)`,
           )
         : error;
@@ -187,6 +185,7 @@ export function toSourceError(error: unknown, what: string, exchangeId: string):
     });
   }
   const message = error instanceof Error ? error.message : String(error);
+  const ccxt = ccxtErrors();
   if (error instanceof ccxt.BadSymbol) {
     return new SourceError(`${what}: ${exchangeId} does not list this symbol (${message})`, {
       code: 'SOURCE_BAD_SYMBOL',

@@ -1,4 +1,5 @@
-import { Exchange, type Market, type OHLCV } from 'ccxt';
+import type { Exchange, Market, OHLCV } from 'ccxt';
+import { ccxtBaseExchange } from './ccxt-module.js';
 import { parseNumericTable } from './numeric-table.js';
 
 type ParseOHLCVs = Exchange['parseOHLCVs'];
@@ -27,7 +28,7 @@ type Mapping = 'identity' | 'own';
 export function useFastCandles(exchange: Exchange): void {
   const ownParseOHLCVs = exchange.parseOHLCVs;
   // An exchange with its own page parser keeps it whole.
-  if (ownParseOHLCVs !== Exchange.prototype.parseOHLCVs) return;
+  if (ownParseOHLCVs !== ccxtBaseExchange().prototype.parseOHLCVs) return;
   exchange.quoteJsonNumbers = false;
   const mappings = new Map<string, Mapping>();
   const ownParseJson = exchange.parseJson.bind(exchange);
