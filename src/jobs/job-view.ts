@@ -1,5 +1,5 @@
 import { formatTime } from '../core/time.js';
-import type { BackfillJob, JobStatus } from './job.js';
+import type { BackfillJob, JobOrigin, JobStatus } from './job.js';
 
 /** A job as the HTTP API and `--json` show it: snake case, times as ISO and epoch ms. */
 export interface JobView {
@@ -27,6 +27,8 @@ export interface JobView {
   readonly rate_records_per_s: number | null;
   /** Seconds left at the current pace; null when unknown or not running. */
   readonly eta_s: number | null;
+  /** Who asked for the job: `api`, `ui`, `cli` or `scheduler`. */
+  readonly requested_by: JobOrigin;
 }
 
 /**
@@ -70,5 +72,6 @@ export function jobView(job: BackfillJob, nowMs: number): JobView {
     percentage,
     rate_records_per_s: rate,
     eta_s: eta,
+    requested_by: job.requestedBy,
   };
 }

@@ -5,6 +5,7 @@ import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Service } from '../jobs/service.js';
+import { CandleAggregator } from './candle-aggregator.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HistoryCache } from './history-cache.js';
 import { httpError, toErrorResponse } from './http-errors.js';
@@ -14,9 +15,13 @@ import { openApiDocument } from './openapi.js';
 import { ParquetIndex } from './parquet-index.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerBackfillRoutes } from './routes/backfill.js';
+import { registerChartRoutes } from './routes/chart.js';
+import { registerCoverageRoutes } from './routes/coverage.js';
 import { registerDataFileRoutes } from './routes/data-files.js';
 import { registerHistoricalRoutes } from './routes/historical.js';
 import { registerHomeRoutes } from './routes/home.js';
+import { registerPreviewRoutes } from './routes/preview.js';
+import { registerRunsRoutes } from './routes/runs.js';
 import { registerStatusRoutes } from './routes/status.js';
 
 /** Options of {@link createApp}. */
@@ -69,6 +74,7 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
     metrics,
     index: await ParquetIndex.open(),
     historyCache: new HistoryCache(),
+    aggregator: await CandleAggregator.open(),
   };
 
   const app = new Hono<AppEnv>();
@@ -125,6 +131,10 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
 
   registerHomeRoutes(app, ctx);
   registerBackfillRoutes(app, ctx);
+  registerPreviewRoutes(app, ctx);
+  registerCoverageRoutes(app, ctx);
+  registerRunsRoutes(app, ctx);
+  registerChartRoutes(app, ctx);
   registerDataFileRoutes(app, ctx);
   registerHistoricalRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
@@ -159,7 +169,10 @@ export async function createApp(service: Service, options: AppOptions = {}): Pro
 
   return Object.assign(app, {
     metrics,
-    dispose: () => ctx.index.close(),
+    dispose: () => {
+      ctx.index.close();
+      ctx.aggregator.close();
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Service } from '../jobs/service.js';
+import type { CandleAggregator } from './candle-aggregator.js';
 import type { HistoryCache } from './history-cache.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ParquetIndex } from './parquet-index.js';
@@ -15,6 +16,8 @@ export interface ServerContext {
   readonly index: ParquetIndex;
   /** Encoded bodies of recent small history reads. */
   readonly historyCache: HistoryCache;
+  /** Coarser chart bars from stored candles, cached per day file. */
+  readonly aggregator: CandleAggregator;
 }
 
 /** Hono variables set by the app's middleware. */

@@ -7,6 +7,7 @@ import { KINDS } from '../../core/series.js';
 import { writeFileAtomic } from '../../storage/atomic-file.js';
 import {
   type BackfillJob,
+  JOB_ORIGINS,
   JOB_STATUSES,
   type JobProgress,
   type JobQuery,
@@ -37,6 +38,8 @@ const jobFileSchema = z.object({
   leaseExpiresAt: z.number().nullable(),
   /** The process holding the lease: a dead one's lease is void at once. */
   leasePid: z.number().nullable(),
+  // Job files written before the field existed came through the API.
+  requestedBy: z.enum(JOB_ORIGINS).default('api'),
 });
 
 type JobFile = z.infer<typeof jobFileSchema>;
@@ -242,6 +245,7 @@ export class EmbeddedJobRepository implements JobRepository {
       id: randomUUID(),
       seq: ++this.#seq,
       ...job,
+      requestedBy: job.requestedBy ?? 'api',
       cursorTs: null,
       recordsWritten: 0,
       pagesFetched: 0,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Kind } from '../../core/series.js';
 import type {
   BackfillJob,
+  JobOrigin,
   JobProgress,
   JobQuery,
   JobRepository,
@@ -17,7 +18,8 @@ const ms = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::big
 const COLUMNS = `id, source, subject, kind, granularity, start_ts, end_ts, cursor_ts,
   records_written, pages_fetched, status, error,
   ${ms('created_at')} AS created_ms, ${ms('updated_at')} AS updated_ms,
-  ${ms('started_at')} AS started_ms, lease_owner, ${ms('lease_expires_at')} AS lease_expires_ms`;
+  ${ms('started_at')} AS started_ms, lease_owner, ${ms('lease_expires_at')} AS lease_expires_ms,
+  requested_by`;
 
 interface JobRow {
   id: string;
@@ -37,6 +39,7 @@ interface JobRow {
   started_ms: string | null;
   lease_owner: string | null;
   lease_expires_ms: string | null;
+  requested_by: JobOrigin;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -60,6 +63,7 @@ function toJob(row: JobRow): BackfillJob {
     startedAt: num(row.started_ms),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: num(row.lease_expires_ms),
+    requestedBy: row.requested_by,
   };
 }
 
@@ -240,10 +244,19 @@ export class PostgresJobRepository implements JobRepository {
 
   async #insert(client: pg.Pool | pg.PoolClient, job: NewJob): Promise<BackfillJob> {
     const result = await client.query<JobRow>(
-      `INSERT INTO backfill_jobs (id, source, subject, kind, granularity, start_ts, end_ts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO backfill_jobs (id, source, subject, kind, granularity, start_ts, end_ts, requested_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        RETURNING ${COLUMNS}`,
-      [randomUUID(), job.source, job.subject, job.kind, job.granularity, job.startTs, job.endTs],
+      [
+        randomUUID(),
+        job.source,
+        job.subject,
+        job.kind,
+        job.granularity,
+        job.startTs,
+        job.endTs,
+        job.requestedBy ?? 'api',
+      ],
     );
     return toJob(result.rows[0] as JobRow);
   }

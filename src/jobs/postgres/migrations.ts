@@ -53,6 +53,14 @@ CREATE INDEX backfill_history_ts_idx ON backfill_history (backfill_timestamp DES
 CREATE INDEX backfill_history_symbol_idx ON backfill_history (symbol, backfill_timestamp DESC);
 `,
   },
+  {
+    // Who asked for a job (api, ui, cli, scheduler); earlier rows came through the API.
+    version: 2,
+    sql: `
+ALTER TABLE backfill_jobs ADD COLUMN requested_by text NOT NULL DEFAULT 'api'
+  CHECK (requested_by IN ('api', 'ui', 'cli', 'scheduler'));
+`,
+  },
 ];
 
 // Any constant works as long as every gapless process uses the same one.

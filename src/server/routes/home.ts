@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { html, raw } from 'hono/html';
 import type { AppEnv, ServerContext } from '../context.js';
+import { findWebDir, loadWebAssets, type WebAsset } from '../web-assets.js';
 
 const LINKS: readonly [string, string][] = [
   ['/openapi.json', 'OpenAPI document'],
@@ -13,8 +14,46 @@ const LINKS: readonly [string, string][] = [
   ['/metrics', 'Prometheus metrics'],
 ];
 
-/** `GET /`: a plain status page with links and the newest jobs (until the web UI lands). */
+// Everything from this origin only: the console bundles its scripts, styles and fonts.
+const CSP =
+  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/**
+ * `GET /`: the web console (`dist/web/index.html`) and its files under
+ * `/assets/`. Without a built console (`npm run build` makes it), a plain
+ * status page with links and the newest jobs.
+ */
 export function registerHomeRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
+  const dir = findWebDir();
+  const assets = dir === undefined ? undefined : loadWebAssets(dir);
+  if (assets !== undefined) {
+    const send = (asset: WebAsset, acceptEncoding: string | undefined) => {
+      const headers: Record<string, string> = {
+        'content-type': asset.contentType,
+        'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        vary: 'accept-encoding',
+      };
+      if (asset.contentType.startsWith('text/html')) headers['content-security-policy'] = CSP;
+      if (asset.gzip !== undefined && /\bgzip\b/.test(acceptEncoding ?? '')) {
+        headers['content-encoding'] = 'gzip';
+        return { body: asset.gzip, headers };
+      }
+      return { body: asset.body, headers };
+    };
+    const index = assets.get('/index.html');
+    app.get('/', (c) => {
+      const { body, headers } = send(index!, c.req.header('accept-encoding'));
+      return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+    });
+    for (const [urlPath, asset] of assets) {
+      if (urlPath === '/index.html') continue;
+      app.get(urlPath, (c) => {
+        const { body, headers } = send(asset, c.req.header('accept-encoding'));
+        return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+      });
+    }
+    return;
+  }
   app.get('/', async (c) => {
     const { jobs, total } = await ctx.service.jobs.list({ limit: 20, offset: 0 });
     const nowMs = ctx.nowMs();
