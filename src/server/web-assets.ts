@@ -26,8 +26,9 @@ const TYPES: Readonly<Record<string, string>> = {
   '.json': 'application/json',
 };
 
-// From dist/src/server (built) and from src/server (tests run the sources).
-const CANDIDATES = ['../../web', '../../dist/web'];
+// From src/server (tests run the sources), then from dist/src/server (built);
+// the source folder web/ also holds an index.html, so the order matters.
+const CANDIDATES = ['../../dist/web', '../../web'];
 
 /** The folder holding the built console (`index.html` inside), or undefined when not built. */
 export function findWebDir(): string | undefined {
