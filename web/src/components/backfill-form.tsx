@@ -241,7 +241,16 @@ export function BackfillForm({ feeds, values, onChange, onStarted }: BackfillFor
         </div>
       </div>
 
-      <section class="preview" aria-live="polite" aria-label="Preview" data-testid="preview">
+      <section
+        class="preview"
+        aria-live="polite"
+        aria-label="Preview"
+        data-testid="preview"
+        data-series={preview?.series}
+        data-start-ms={preview?.start_ms}
+        data-end-ms={preview?.end_ms}
+        data-pages={preview?.pages}
+      >
         {preview === undefined ? (
           <p class="muted">
             {error === undefined ? 'Working out what is missing…' : 'No preview.'}
