@@ -327,14 +327,31 @@ function suite(mode: Mode, full: boolean) {
         await screenshot(page, `${mode}-chart-year`);
 
         // Zooming in far enough loads finer bars for the visible range only.
+        await chart.scrollIntoViewIfNeeded();
         const box = (await chart.boundingBox())!;
         await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-        for (let i = 0; i < 12; i++) await page.mouse.wheel(0, -600);
+        for (let i = 0; i < 40 && (await chart.getAttribute('data-bar')) === '1d'; i++) {
+          await page.mouse.wheel(0, -600);
+          await page.waitForTimeout(100);
+        }
         await page.waitForFunction(
-          () => document.querySelector('[data-testid="chart"]')?.getAttribute('data-bar') !== '1d',
+          () => {
+            const el = document.querySelector('[data-testid="chart"]');
+            return (
+              el?.getAttribute('data-bar') !== '1d' && el?.getAttribute('data-loading') === 'false'
+            );
+          },
           undefined,
           { timeout: 15_000 },
         );
+        // Only about the visible range is loaded (twice its span around it), at a finer bar.
+        const shown = await chart.evaluate((e) => ({ ...(e as HTMLElement).dataset }));
+        const barS = { '5m': 300, '1h': 3600 }[shown.bar ?? ''] ?? 0;
+        expect(barS).toBeGreaterThan(0);
+        const visibleS = Number(shown.visibleTo) - Number(shown.visibleFrom);
+        expect(Number(shown.count)).toBeLessThanOrEqual(Math.ceil((2 * visibleS) / barS) + 24);
+        expect(Number(shown.count)).toBeLessThan(5_000);
+        await screenshot(page, `${mode}-chart-zoomed`);
         expect(errors).toEqual([]);
       });
 

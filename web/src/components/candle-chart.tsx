@@ -129,6 +129,10 @@ export function CandleChart({ feeds, refresh, initial }: CandleChartProps) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Zoom and pan: load the visible range (and as much again around it) at the bar it needs.
     const onRange = () => {
+      const visible = chart.timeScale().getVisibleRange();
+      // What is on screen, for tests and tools that read the page.
+      el.dataset.visibleFrom = visible === null ? '' : String(visible.from);
+      el.dataset.visibleTo = visible === null ? '' : String(visible.to);
       if (applying.current) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
