@@ -1,6 +1,8 @@
 import type { Hono } from 'hono';
 import { html, raw } from 'hono/html';
+import { NotFoundError } from '../../core/errors.js';
 import type { AppEnv, ServerContext } from '../context.js';
+import { clip } from '../validation.js';
 import { findWebDir, loadWebAssets, type WebAsset } from '../web-assets.js';
 
 const LINKS: readonly [string, string][] = [
@@ -45,13 +47,14 @@ export function registerHomeRoutes(app: Hono<AppEnv>, ctx: ServerContext): void 
       const { body, headers } = send(index!, c.req.header('accept-encoding'));
       return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
     });
-    for (const [urlPath, asset] of assets) {
-      if (urlPath === '/index.html') continue;
-      app.get(urlPath, (c) => {
-        const { body, headers } = send(asset, c.req.header('accept-encoding'));
-        return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
-      });
-    }
+    app.get('/assets/:file', (c) => {
+      const asset = assets.get(`/assets/${c.req.param('file')}`);
+      if (asset === undefined) {
+        throw new NotFoundError(`no console file '${clip(c.req.param('file'))}'`, 'FILE_NOT_FOUND');
+      }
+      const { body, headers } = send(asset, c.req.header('accept-encoding'));
+      return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+    });
     return;
   }
   app.get('/', async (c) => {
