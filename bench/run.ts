@@ -11,6 +11,7 @@ import { runRateLimited } from './rate-limited.js';
 import { runSeamlessBench } from './seamless.js';
 import { runServiceBench } from './service.js';
 import { type BenchRow, printTable } from './table.js';
+import { runWebBench, WEB_TARGETS } from './web.js';
 
 const root = join(tmpdir(), `gapless-bench-${process.pid}`);
 const rows: BenchRow[] = [];
@@ -54,6 +55,8 @@ try {
   });
   record('files', service.files, { file_mb_per_s: { op: '>=', value: 200 } });
   record('job', service.job, { job_overhead: { op: '<=', value: 1.1 } });
+  const web = await runWebBench(join(root, 'web'));
+  record('web', { ...web }, { ...WEB_TARGETS });
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

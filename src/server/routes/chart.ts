@@ -1,4 +1,6 @@
 /** @module `GET /reports/backfill/chart`: candles of the visible range, coarser when it is long. */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { findFeed } from '../../config/feeds.js';
@@ -6,9 +8,10 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { granularityMs } from '../../core/granularity.js';
 import { alignRange, makeRange, missingRanges } from '../../core/range-math.js';
 import { asCandles } from '../../core/rows.js';
-import { parseSeries, seriesId } from '../../core/series.js';
+import { parseSeries, type Series, seriesId } from '../../core/series.js';
 import { DAY_MS, parseTime, utcDay } from '../../core/time.js';
-import { dayFilePath } from '../../storage/parquet-layout.js';
+import { COVERAGE_FILE } from '../../storage/coverage-file.js';
+import { dayFilePath, seriesDir } from '../../storage/parquet-layout.js';
 import type { BarColumns } from '../candle-aggregator.js';
 import type { AppEnv, ServerContext } from '../context.js';
 import { clip, parseQuery } from '../validation.js';
@@ -77,6 +80,14 @@ export function registerChartRoutes(app: Hono<AppEnv>, ctx: ServerContext): void
     );
     const barMs = chooseBar(nativeMs, requested.endMs - requested.startMs, q.max_bars);
     const range = alignRange(requested, barMs);
+    // Bars up to the last closed one: the key moves with the clock only while the range reaches now.
+    const closedEnd = Math.min(range.endMs, Math.floor(nowMs / nativeMs) * nativeMs);
+    const key = `chart|${seriesId(series)}|${barMs}|${range.startMs}|${range.endMs}|${closedEnd}`;
+    const signature = seriesSignature(store.dataDir, series);
+    c.header('cache-control', 'no-cache');
+    c.header('content-type', 'application/json; charset=utf-8');
+    const cached = ctx.historyCache.get(key, signature);
+    if (cached !== undefined) return c.body(cached as Uint8Array<ArrayBuffer>, 200);
     let bars: BarColumns;
     if (barMs === nativeMs) {
       const frame = asCandles(await store.read(series, range));
@@ -100,28 +111,45 @@ export function registerChartRoutes(app: Hono<AppEnv>, ctx: ServerContext): void
       bars = await ctx.aggregator.aggregate(files, barMs, range.startMs, range.endMs);
     }
     const coverage = await store.coverage(series);
-    const closedEnd = Math.min(range.endMs, Math.floor(nowMs / nativeMs) * nativeMs);
     const gaps =
       closedEnd > range.startMs
         ? missingRanges({ startMs: range.startMs, endMs: closedEnd }, coverage)
         : [];
-    c.header('cache-control', 'no-cache');
-    return c.json({
-      series: seriesId(series),
-      granularity: series.granularity,
-      bar: BAR_NAMES.get(barMs) ?? `${barMs / 1000}s`,
-      bar_s: barMs / 1000,
-      aggregated: barMs !== nativeMs,
-      start_ms: range.startMs,
-      end_ms: range.endMs,
-      count: bars.timeMs.length,
-      time: bars.timeMs.map((t) => t / 1000),
-      open: bars.open,
-      high: bars.high,
-      low: bars.low,
-      close: bars.close,
-      volume: bars.volume,
-      gaps: gaps.map((g) => ({ start_ms: g.startMs, end_ms: g.endMs })),
-    });
+    const body = new TextEncoder().encode(
+      JSON.stringify({
+        series: seriesId(series),
+        granularity: series.granularity,
+        bar: BAR_NAMES.get(barMs) ?? `${barMs / 1000}s`,
+        bar_s: barMs / 1000,
+        aggregated: barMs !== nativeMs,
+        start_ms: range.startMs,
+        end_ms: range.endMs,
+        count: bars.timeMs.length,
+        time: bars.timeMs.map((t) => t / 1000),
+        open: bars.open,
+        high: bars.high,
+        low: bars.low,
+        close: bars.close,
+        volume: bars.volume,
+        gaps: gaps.map((g) => ({ start_ms: g.startMs, end_ms: g.endMs })),
+      }),
+    );
+    // Kept only if nothing was written while it was built.
+    if (seriesSignature(store.dataDir, series) === signature) {
+      ctx.historyCache.set(key, signature, body);
+    }
+    return c.body(body, 200);
   });
+}
+
+/**
+ * Changes whenever the series' files do: writers replace day files and then
+ * the coverage file by rename, so the folder's mtime and the coverage file's
+ * inode both move on every write. Two `stat`s, whatever the range.
+ */
+function seriesSignature(dataDir: string, series: Series): string {
+  const dir = seriesDir(dataDir, series);
+  const d = statSync(dir, { bigint: true, throwIfNoEntry: false });
+  const f = statSync(path.join(dir, COVERAGE_FILE), { bigint: true, throwIfNoEntry: false });
+  return `${d?.mtimeNs ?? '-'}|${f === undefined ? '-' : `${f.ino}:${f.size}:${f.mtimeNs}`}`;
 }
