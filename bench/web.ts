@@ -103,7 +103,14 @@ export async function runWebBench(dataDir: string): Promise<WebBench> {
           const page = await context.newPage();
           await page.goto(url, { waitUntil: 'commit' });
           await page.waitForSelector(selector, { timeout: 30_000 });
-          const ms = await page.evaluate(() => performance.now());
+          // The page marks the moment the form is usable; the chart is timed when it shows.
+          const ms = await page.evaluate(
+            (mark) =>
+              (mark
+                ? performance.getEntriesByName('gapless:form-usable')[0]?.startTime
+                : undefined) ?? performance.now(),
+            selector.includes('form-panel'),
+          );
           await context.close();
           return ms;
         };

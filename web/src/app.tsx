@@ -1,16 +1,20 @@
 /** @module The console: form and live job on top, then history, coverage, chart, symbols and files. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api } from './api';
+import { api, prefetch, query } from './api';
 import { BackfillForm } from './components/backfill-form';
-import { CandleChart } from './components/candle-chart';
 import { CoverageMap, type Stretch } from './components/coverage-map';
 import { FilesPanel } from './components/files-panel';
 import { JobView } from './components/job-view';
 import { JobsTable } from './components/jobs-table';
 import { RunsTable } from './components/runs-table';
 import { SymbolsPanel } from './components/symbols-panel';
-import { last30Days } from './format';
+import { dateMs, last30Days } from './format';
 import type { Feed, FormValues, Job } from './types';
+
+type ChartComponent = typeof import('./components/candle-chart').CandleChart;
+
+// Most of the JavaScript is the chart's: fetch it beside the feeds, not after them.
+const chartModule = import('./components/candle-chart');
 
 /** What the URL hash says: `#/jobs/{id}` opens a job; `#/?source=..&start=..` fills the form. */
 export interface Route {
@@ -77,9 +81,20 @@ export function App() {
     );
   }, [feedsVersion]);
 
+  const ready = form !== undefined;
+  const [Chart, setChart] = useState<ChartComponent | undefined>();
   useEffect(() => {
-    if (form !== undefined) performance.mark('gapless:form-usable');
-  }, [form !== undefined]);
+    if (!ready) return;
+    performance.mark('gapless:form-usable');
+    if (form.kind === 'candle') {
+      // The same path the chart builds (chartPath): its first range is asked for now.
+      const series = `candle:${form.source}:${form.subject}:${form.granularity}`;
+      prefetch(
+        `/reports/backfill/chart${query({ series, start: dateMs(form.start), end: dateMs(form.end) })}`,
+      );
+    }
+    void chartModule.then((m) => setChart(() => m.CandleChart));
+  }, [ready]);
 
   const openJob = (job: Job) => {
     location.hash = `#/jobs/${job.id}`;
@@ -144,21 +159,28 @@ export function App() {
             )}
           </div>
         </div>
-        <JobsTable refresh={refresh} />
-        <CoverageMap range={mapRange} onRange={setMapRange} refresh={refresh} onPick={pick} />
-        {feeds === undefined || chartSeries === '' ? null : (
-          <CandleChart
-            feeds={feeds}
-            refresh={refresh}
-            initial={{ series: chartSeries, start: chartStart, end: chartEnd }}
-          />
-        )}
-        <div class="columns">
-          <SymbolsPanel onChanged={() => setFeedsVersion((v) => v + 1)} />
-          <RunsTable refresh={refresh} />
-        </div>
-        {feeds === undefined ? null : (
-          <FilesPanel feeds={feeds} range={mapRange} refresh={refresh} />
+        {/* The rest asks the server only once the form is usable, so the feeds come first. */}
+        {!ready || feeds === undefined ? null : (
+          <>
+            <JobsTable refresh={refresh} />
+            <CoverageMap range={mapRange} onRange={setMapRange} refresh={refresh} onPick={pick} />
+            {Chart === undefined || chartSeries === '' ? (
+              <section class="panel" aria-label="Chart">
+                <p class="muted">Loading the chart…</p>
+              </section>
+            ) : (
+              <Chart
+                feeds={feeds}
+                refresh={refresh}
+                initial={{ series: chartSeries, start: chartStart, end: chartEnd }}
+              />
+            )}
+            <div class="columns">
+              <SymbolsPanel onChanged={() => setFeedsVersion((v) => v + 1)} />
+              <RunsTable refresh={refresh} />
+            </div>
+            <FilesPanel feeds={feeds} range={mapRange} refresh={refresh} />
+          </>
         )}
       </main>
       <footer class="foot">

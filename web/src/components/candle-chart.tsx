@@ -69,6 +69,11 @@ export function chartPoints(bars: ChartBars): (CandlestickData | WhitespaceData)
   return out;
 }
 
+/** The chart endpoint's path for a series and range (epoch ms). */
+export function chartPath(series: string, startMs: number, endMs: number): string {
+  return `/reports/backfill/chart${query({ series, start: Math.floor(startMs), end: Math.ceil(endMs) })}`;
+}
+
 /** Props of {@link CandleChart}. */
 export interface CandleChartProps {
   readonly feeds: Feed[];
@@ -168,9 +173,7 @@ export function CandleChart({ feeds, refresh, initial }: CandleChartProps) {
   ): Promise<void> => {
     setLoading(true);
     try {
-      const bars = await api<ChartBars>(
-        `/reports/backfill/chart${query({ series: id, start: Math.floor(startMs), end: Math.ceil(endMs) })}`,
-      );
+      const bars = await api<ChartBars>(chartPath(id, startMs, endMs));
       const granularity = id.split(':')[3] ?? '1m';
       loadedRef.current = { bars, nativeS: STEP_S[granularity] ?? 60 };
       const c = chartRef.current;
