@@ -188,7 +188,7 @@ for (const mode of MODES) {
           [...want.values()].map((b) => b[k]!),
         );
         expect([got.open, got.high, got.low, got.close]).toEqual([open, high, low, close]);
-        got.volume!.forEach((v, i) => expect(v).toBeCloseTo(volume![i]!, 6));
+        for (const [i, v] of got.volume!.entries()) expect(v).toBeCloseTo(volume![i]!, 6);
       }
 
       const gap = (await getJson(`${base}&start=2023-12-31&end=2024-01-02`)).body as Json;

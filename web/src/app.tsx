@@ -145,7 +145,13 @@ export function App() {
             {feeds === undefined || form === undefined ? (
               <p>Loading feeds…</p>
             ) : (
-              <BackfillForm feeds={feeds} values={form} onChange={setForm} onStarted={openJob} />
+              <BackfillForm
+                feeds={feeds}
+                values={form}
+                onChange={setForm}
+                onStarted={openJob}
+                refresh={refresh}
+              />
             )}
           </div>
           <div class="panel">

@@ -11,6 +11,8 @@ export interface BackfillFormProps {
   readonly onChange: (values: FormValues) => void;
   /** Called with the job the server created. */
   readonly onStarted: (job: Job) => void;
+  /** Bumped when a job starts or ends: what is missing has changed. */
+  readonly refresh: number;
 }
 
 type Field = keyof FormValues;
@@ -53,7 +55,7 @@ function body(v: FormValues) {
  * preview (missing ranges, pages, request weight, ETA); errors are shown next
  * to the field they are about, in the server's words.
  */
-export function BackfillForm({ feeds, values, onChange, onStarted }: BackfillFormProps) {
+export function BackfillForm({ feeds, values, onChange, onStarted, refresh }: BackfillFormProps) {
   const [preview, setPreview] = useState<Preview | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [busy, setBusy] = useState(false);
@@ -81,7 +83,7 @@ export function BackfillForm({ feeds, values, onChange, onStarted }: BackfillFor
       live = false;
       clearTimeout(timer);
     };
-  }, [values]);
+  }, [values, refresh]);
 
   const set = (field: Field, value: string) => {
     const next = { ...values, [field]: value } as FormValues;
