@@ -48,6 +48,15 @@ function initialForm(feeds: Feed[], prefill: Partial<FormValues>): FormValues {
   };
 }
 
+/** Starts loading the chart of the form's series and range: the same path the chart asks for. */
+function prefetchChart(form: FormValues): void {
+  if (form.kind !== 'candle') return;
+  const series = `candle:${form.source}:${form.subject}:${form.granularity}`;
+  prefetch(
+    `/reports/backfill/chart${query({ series, start: dateMs(form.start), end: dateMs(form.end) })}`,
+  );
+}
+
 /** The whole console. */
 export function App() {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -74,8 +83,11 @@ export function App() {
   useEffect(() => {
     api<{ feeds: Feed[] }>('/reports/backfill/feeds').then(
       (r) => {
+        const first = initialForm(r.feeds, parseRoute(location.hash).prefill);
+        // The chart's first range, asked for before the panels below ask for theirs.
+        if (form === undefined) prefetchChart(first);
         setFeeds(r.feeds);
-        setForm((f) => f ?? initialForm(r.feeds, parseRoute(location.hash).prefill));
+        setForm((f) => f ?? first);
       },
       (e: unknown) => setFeedError(e instanceof Error ? e.message : String(e)),
     );
@@ -86,13 +98,6 @@ export function App() {
   useEffect(() => {
     if (!ready) return;
     performance.mark('gapless:form-usable');
-    if (form.kind === 'candle') {
-      // The same path the chart builds (chartPath): its first range is asked for now.
-      const series = `candle:${form.source}:${form.subject}:${form.granularity}`;
-      prefetch(
-        `/reports/backfill/chart${query({ series, start: dateMs(form.start), end: dateMs(form.end) })}`,
-      );
-    }
     void chartModule.then((m) => setChart(() => m.CandleChart));
   }, [ready]);
 
