@@ -14,11 +14,20 @@ import { runRateLimited } from './rate-limited.js';
 import { runSeamlessBench } from './seamless.js';
 import { runServiceBench } from './service.js';
 import { type BenchRow, printTable } from './table.js';
+import { runWebBench, WEB_TARGETS } from './web.js';
 
 const root = join(tmpdir(), `gapless-bench-${process.pid}`);
 const rows: BenchRow[] = [];
 const results: Record<string, Record<string, number>> = {};
-const CASES = ['rate_limited', 'cpu_bound', 'seamless', 'cluster_limit', 'service', 'backtest'];
+const CASES = [
+  'rate_limited',
+  'cpu_bound',
+  'seamless',
+  'cluster_limit',
+  'service',
+  'backtest',
+  'web',
+];
 const selected = process.argv.slice(2);
 for (const name of selected) {
   if (!CASES.includes(name)) throw new Error(`unknown bench case '${name}' (${CASES.join(', ')})`);
@@ -81,6 +90,10 @@ try {
       rss_growth_ratio: { op: '<=', value: 1.2 },
     });
     record('backtest_pull', backtest.pull, { pull_mb_per_s: { op: '>=', value: 100 } });
+  }
+  if (want('web')) {
+    const web = await runWebBench(join(root, 'web'));
+    record('web', { ...web }, { ...WEB_TARGETS });
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

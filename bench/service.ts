@@ -43,7 +43,8 @@ function configFor(dir: string) {
   });
 }
 
-interface CannonResult {
+/** What autocannon reports, in the parts the benches read. */
+export interface CannonResult {
   requests: { average: number };
   latency: { p99: number };
   throughput: { average: number };
@@ -51,8 +52,12 @@ interface CannonResult {
   errors: number;
 }
 
-// autocannon in its own process: sharing the server's event loop would halve both.
-async function cannon(url: string, connections: number, seconds: number): Promise<CannonResult> {
+/** autocannon in its own process: sharing the server's event loop would halve both. */
+export async function cannon(
+  url: string,
+  connections: number,
+  seconds: number,
+): Promise<CannonResult> {
   const bin = resolve('node_modules/autocannon/autocannon.js');
   const { stdout } = await run(
     process.execPath,

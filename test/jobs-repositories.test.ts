@@ -187,6 +187,26 @@ for (const mode of ['embedded', 'postgres'] as const) {
       for (const j of await repos.jobs.active()) await repos.jobs.cancel(j.id);
     });
 
+    it('records who asked for a job, `api` when not told', async () => {
+      const told = await repos.jobs.create({ ...newJob(40), requestedBy: 'ui' });
+      const untold = await repos.jobs.create(newJob(41));
+      expect(told.requestedBy).toBe('ui');
+      expect(untold.requestedBy).toBe('api');
+      expect((await repos.jobs.get(told.id))?.requestedBy).toBe('ui');
+      const claimed = await repos.jobs.claim('w-origin', 30_000);
+      expect(claimed?.requestedBy).toBeDefined();
+      if (mode === 'embedded') {
+        // A job file written before the field existed reads as `api`.
+        const file = (repos.jobs as unknown as { fileOf(id: string): string }).fileOf(told.id);
+        const { requestedBy: _gone, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Record<
+          string,
+          unknown
+        >;
+        writeFileSync(file, JSON.stringify(old));
+        expect((await repos.jobs.get(told.id))?.requestedBy).toBe('api');
+      }
+    });
+
     it('adds, lists, removes and re-adds tracked symbols', async () => {
       expect(await repos.symbols.list()).toEqual([]);
       await repos.symbols.add('ETH/USDT', 'crypto');
@@ -265,7 +285,7 @@ describe.skipIf(!havePostgres)('postgres migrations', () => {
       const [a, b] = await Promise.all([openRepositories(config), openRepositories(config)]);
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
-      const rows = await client.query('SELECT version FROM gapless_migrations');
+      const rows = await client.query('SELECT version FROM gapless_migrations ORDER BY version');
       await client.end();
       expect(rows.rows).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
       await Promise.all([a.close(), b.close()]);

@@ -565,13 +565,24 @@ for (const mode of MODES) {
       expect(Object.keys(doc.paths).length).toBe(new Set(routes.map((r) => r.path)).size);
     });
 
-    it('GET / is an HTML status page listing jobs', async () => {
+    it('GET / serves the web console, its files from this origin only', async () => {
       const res = await fetch(`${live.url}/`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       const text = await res.text();
-      expect(text).toContain('/openapi.json');
-      expect(text).toContain(jobId.slice(0, 8));
+      expect(text).not.toMatch(/(src|href)="(https?:)?\/\//);
+      const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(
+        text,
+      )?.[1];
+      expect(script).toBeDefined();
+      const js = await fetch(`${live.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toContain('text/javascript');
+      expect(js.headers.get('cache-control')).toContain('immutable');
+      expect((await js.text()).length).toBeGreaterThan(10_000);
+      const missing = await getJson(`${live.url}/assets/nope.js`);
+      expect(missing.status).toBe(404);
     });
 
     it('answers 404, 405 and 413 with the error shape', async () => {

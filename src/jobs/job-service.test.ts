@@ -132,6 +132,7 @@ describe('JobService', () => {
       startedAt: NOW - 10_000,
       leaseOwner: 'w',
       leaseExpiresAt: NOW + 20_000,
+      requestedBy: 'api',
     };
     const view = service.view(job, NOW);
     expect(view).toMatchObject({

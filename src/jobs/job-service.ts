@@ -7,7 +7,9 @@ import { DAY_MS, parseTime } from '../core/time.js';
 import type { Repositories } from './job.js';
 import {
   type BackfillJob,
+  JOB_ORIGINS,
   JOB_STATUSES,
+  type JobOrigin,
   type JobQuery,
   type JobStatus,
   type NewJob,
@@ -24,6 +26,8 @@ export interface SubmitJobInput {
   readonly granularity?: string | null | undefined;
   readonly start: string | number;
   readonly end: string | number;
+  /** Who asks: `api` (the default), `ui`, `cli` or `scheduler`. */
+  readonly requestedBy?: JobOrigin | undefined;
 }
 
 /** A job listing request; strings as they come from a query string are accepted. */
@@ -135,6 +139,13 @@ export class JobService {
         );
       }
     }
+    const requestedBy = input.requestedBy ?? 'api';
+    if (!(JOB_ORIGINS as readonly string[]).includes(requestedBy)) {
+      throw new InvalidArgumentError(
+        `unknown requested_by '${String(requestedBy).slice(0, 32)}' (expected one of ${JOB_ORIGINS.join(', ')})`,
+        'BAD_ORIGIN',
+      );
+    }
     const nowMs = this.#nowMs();
     for (const key of ['start', 'end'] as const) {
       if (typeof input[key] !== 'string' && typeof input[key] !== 'number') {
@@ -164,6 +175,7 @@ export class JobService {
       granularity: series.granularity ?? null,
       startTs: startMs,
       endTs: Math.min(endMs, nowMs),
+      requestedBy,
     };
   }
 

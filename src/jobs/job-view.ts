@@ -1,5 +1,5 @@
 import { formatTime } from '../core/time.js';
-import type { BackfillJob, JobStatus } from './job.js';
+import type { BackfillJob, JobOrigin, JobStatus } from './job.js';
 
 /** A job as the HTTP API and `--json` show it: snake case, times as ISO and epoch ms. */
 export interface JobView {
@@ -33,6 +33,8 @@ export interface JobView {
   readonly wait_reason: string | null;
   /** When the wait ends, ISO-8601 UTC; null when not waiting. */
   readonly wait_until: string | null;
+  /** Who asked for the job: `api`, `ui`, `cli` or `scheduler`. */
+  readonly requested_by: JobOrigin;
 }
 
 /**
@@ -84,5 +86,6 @@ export function jobView(job: BackfillJob, nowMs: number): JobView {
     waiting,
     wait_reason: waiting ? (job.waitReason ?? null) : null,
     wait_until: waiting ? formatTime(job.waitUntil!) : null,
+    requested_by: job.requestedBy,
   };
 }

@@ -6,6 +6,15 @@ export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cance
 /** A job state. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/**
+ * Who asked for a job: a plain API client, the web console, the CLI or the
+ * scheduler. Told by the submitter; records made before it existed read `api`.
+ */
+export const JOB_ORIGINS = ['api', 'ui', 'cli', 'scheduler'] as const;
+
+/** Who asked for a job. */
+export type JobOrigin = (typeof JOB_ORIGINS)[number];
+
 /** One persisted backfill job (the `backfill_jobs` row). Times are epoch ms. */
 export interface BackfillJob {
   readonly id: string;
@@ -34,6 +43,8 @@ export interface BackfillJob {
   readonly waitReason?: string | null;
   /** When that wait ends; null when not waiting. */
   readonly waitUntil?: number | null;
+  /** Who asked for it. */
+  readonly requestedBy: JobOrigin;
 }
 
 /** What a caller asks for when creating a job. */
@@ -44,6 +55,8 @@ export interface NewJob {
   readonly granularity: string | null;
   readonly startTs: number;
   readonly endTs: number;
+  /** Who asks for it. @default 'api' */
+  readonly requestedBy?: JobOrigin | undefined;
 }
 
 /** Progress written after every page. */

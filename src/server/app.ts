@@ -13,10 +13,14 @@ import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerBackfillRoutes } from './routes/backfill.js';
+import { registerChartRoutes } from './routes/chart.js';
+import { registerCoverageRoutes } from './routes/coverage.js';
 import { registerDataBundleRoute } from './routes/data-bundle.js';
 import { registerDataFileRoutes } from './routes/data-files.js';
 import { registerHistoricalRoutes } from './routes/historical.js';
 import { registerHomeRoutes } from './routes/home.js';
+import { registerPreviewRoutes } from './routes/preview.js';
+import { registerRunsRoutes } from './routes/runs.js';
 import { registerStatusRoutes } from './routes/status.js';
 
 /** Options of {@link createApp}. */
@@ -125,6 +129,10 @@ export async function createApp(service: Runtime, options: AppOptions = {}): Pro
   registerHomeRoutes(app, ctx);
   registerBackfillRoutes(app, ctx);
   registerDataBundleRoute(app, ctx);
+  registerPreviewRoutes(app, ctx);
+  registerCoverageRoutes(app, ctx);
+  registerRunsRoutes(app, ctx);
+  registerChartRoutes(app, ctx);
   registerDataFileRoutes(app, ctx);
   registerHistoricalRoutes(app, ctx);
   registerStatusRoutes(app, ctx);

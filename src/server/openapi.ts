@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GAPLESS_VERSION } from '../core/version.js';
 import { addSymbolBodySchema } from './routes/admin.js';
 import { submitBodySchema } from './routes/backfill.js';
+import { previewBodySchema } from './routes/preview.js';
 
 type Schema = Record<string, unknown>;
 
@@ -64,6 +65,10 @@ const jobView: Schema = always({
   waiting: { type: 'boolean', description: 'waiting on the source (Retry-After, backoff)' },
   wait_reason: nullable(str('e.g. `waiting 120 s: exchange asked (418)`')),
   wait_until: nullable(str('ISO-8601 UTC')),
+  requested_by: {
+    enum: ['api', 'ui', 'cli', 'scheduler'],
+    description: 'who asked for the job; records older than the field read `api`',
+  },
 });
 
 // A stored double: shortest round-trip text, -0 as -0, null where the file holds NaN (no value).
@@ -115,8 +120,189 @@ export function openApiDocument(): Schema {
     paths: {
       '/': {
         get: {
-          summary: 'Plain HTML status page',
+          summary:
+            'The web console (a single-page app); a plain status page when the console is not built',
           responses: { 200: { description: 'HTML', content: { 'text/html': {} } } },
+        },
+      },
+      '/assets/{file}': {
+        get: {
+          summary: 'A file of the web console (content-hashed name, cached for a year)',
+          parameters: [param('file', 'path', 'file name, e.g. `index-3f2a.js`')],
+          responses: {
+            200: { description: 'the file', content: { 'text/javascript': {}, 'text/css': {} } },
+            ...errors(404),
+          },
+        },
+      },
+      '/reports/backfill/preview': {
+        post: {
+          summary:
+            'What a backfill would fetch: missing ranges, pages, request weight and an ETA from the feed rate limit; creates nothing',
+          requestBody: body(previewBodySchema),
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  series: str('series id'),
+                  start_ms: int,
+                  end_ms: int,
+                  missing: { type: 'array', items: range, description: 'ranges not yet covered' },
+                  missing_bars: nullable(int),
+                  pages: { type: 'integer', description: 'requests the fetch will make' },
+                  pages_exact: {
+                    type: 'boolean',
+                    description: 'false when `pages` is a lower bound (trades, unknown page size)',
+                  },
+                  request_weight: { type: 'integer', description: '`pages * request_weight`' },
+                  eta_s: nullable({
+                    type: 'number',
+                    description: 'seconds the rate limit needs past the burst; null without one',
+                  }),
+                  rate_limit: nullable({
+                    type: 'object',
+                    properties: {
+                      tokens_per_interval: int,
+                      interval_ms: int,
+                      request_weight: int,
+                    },
+                  }),
+                },
+              },
+              'the plan',
+            ),
+            ...errors(400, 404, 413, 415),
+          },
+        },
+      },
+      '/reports/backfill/coverage': {
+        get: {
+          summary: 'Coverage map: every configured and stored series by UTC day',
+          parameters: [
+            param('source', 'query', 'feed source'),
+            param('subject', 'query', 'subject, e.g. BTC/USDT'),
+            param('kind', 'query', 'candle or trade'),
+            param('granularity', 'query', 'e.g. 1m'),
+            param('start', 'query', `first day; default 30 days before end; ${time}`),
+            param('end', 'query', `day after the last; default tomorrow; ${time}`),
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  start_ms: int,
+                  end_ms: int,
+                  days: { type: 'array', items: str('YYYY-MM-DD') },
+                  series: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        id: str(),
+                        source: str(),
+                        subject: str(),
+                        kind: str(),
+                        granularity: nullable(str()),
+                        statuses: {
+                          type: 'array',
+                          items: { enum: ['covered', 'empty', 'partial', 'missing'] },
+                          description:
+                            'per day: covered (rows), empty (covered, the source confirmed no rows), partial, missing',
+                        },
+                        records: { type: 'array', items: int, description: 'rows stored per day' },
+                        missing: { type: 'array', items: range },
+                      },
+                    },
+                  },
+                },
+              },
+              'the map',
+            ),
+            ...errors(400),
+          },
+        },
+      },
+      '/reports/backfill/runs': {
+        get: {
+          summary: "The scheduler's runs (backfill_history), newest first",
+          parameters: [
+            param('symbol', 'query', 'only this symbol'),
+            param('limit', 'query', '1..1000', { type: 'integer', default: 50 }),
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  runs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        symbol: str(),
+                        time: str(),
+                        time_ms: int,
+                        records_imported: int,
+                        success: { type: 'boolean' },
+                        error: nullable(str()),
+                      },
+                    },
+                  },
+                },
+              },
+              'runs',
+            ),
+            ...errors(400),
+          },
+        },
+      },
+      '/reports/backfill/chart': {
+        get: {
+          summary:
+            'Stored candles for a chart; aggregated by DuckDB to 5m, 1h or 1d when the range holds more than `max_bars`',
+          parameters: [
+            param('series', 'query', '`candle:source:subject:granularity`', str(), true),
+            param('start', 'query', time, str(), true),
+            param('end', 'query', `exclusive; default now; ${time}`),
+            param('max_bars', 'query', 'native bars allowed before aggregating', {
+              type: 'integer',
+              default: 5000,
+              minimum: 10,
+              maximum: 20000,
+            }),
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  series: str(),
+                  granularity: str('stored bar'),
+                  bar: str('bar of the answer: the stored one, or 5m, 1h, 1d'),
+                  bar_s: int,
+                  aggregated: { type: 'boolean' },
+                  start_ms: int,
+                  end_ms: int,
+                  count: int,
+                  time: { type: 'array', items: int, description: 'bar open, epoch seconds' },
+                  open: { type: 'array', items: { type: 'number' } },
+                  high: { type: 'array', items: { type: 'number' } },
+                  low: { type: 'array', items: { type: 'number' } },
+                  close: { type: 'array', items: { type: 'number' } },
+                  volume: { type: 'array', items: { type: 'number' } },
+                  gaps: {
+                    type: 'array',
+                    items: { type: 'object', properties: { start_ms: int, end_ms: int } },
+                    description: 'uncovered ranges',
+                  },
+                },
+              },
+              'columns of bars',
+            ),
+            ...errors(400, 404),
+          },
         },
       },
       '/openapi.json': {

@@ -27,6 +27,7 @@ import {
   sliceCandleColumns,
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
+import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
 import { ParquetIndex } from './duckdb/parquet-index.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -52,6 +53,7 @@ import {
 } from './parquet/schema.js';
 import { candleBatch, type DaySlice, daySlices, type RowBatch, tradeBatch } from './row-batch.js';
 import type {
+  BarColumns,
   DayFileSegments,
   FileStore,
   ManifestFile,
@@ -141,6 +143,7 @@ export class EmbeddedStore implements FileStore {
   // trade writes need it: it starts on first use, not for a candle backfill.
   #engine: Promise<{ lease: DuckDBLease; pool: ConnectionPool }> | undefined;
   #index: ParquetIndex | undefined;
+  #aggregator: CandleAggregator | undefined;
   readonly #fsync: boolean;
   readonly #mutex = new KeyedMutex();
   readonly #pending = new Set<Promise<unknown>>();
@@ -248,6 +251,34 @@ export class EmbeddedStore implements FileStore {
   /** @inheritDoc */
   async days(series: Series): Promise<string[]> {
     return (await this.files(series)).map((f) => f.day);
+  }
+
+  /**
+   * @inheritDoc
+   * Writers replace day files and then the coverage file by rename, so the
+   * folder's mtime and the coverage file's inode both move on every write.
+   */
+  seriesVersion(series: Series): string {
+    const dir = seriesDir(this.dataDir, series);
+    const d = statSync(dir, { bigint: true, throwIfNoEntry: false });
+    const f = statSync(path.join(dir, COVERAGE_FILE), { bigint: true, throwIfNoEntry: false });
+    return `${d?.mtimeNs ?? '-'}|${f === undefined ? '-' : `${f.ino}:${f.size}:${f.mtimeNs}`}`;
+  }
+
+  /** @inheritDoc */
+  aggregate(series: Series, range: Range, bucketMs: number): Promise<BarColumns> {
+    return this.#track(async () => {
+      const files = [];
+      for (
+        let day = Math.floor(range.startMs / DAY_MS) * DAY_MS;
+        day < range.endMs;
+        day += DAY_MS
+      ) {
+        files.push({ path: dayFilePath(this.dataDir, series, utcDay(day)), dayMs: day });
+      }
+      this.#aggregator ??= new CandleAggregator(() => this.#pool());
+      return this.#aggregator.aggregate(files, bucketMs, range.startMs, range.endMs);
+    });
   }
 
   /** @inheritDoc */

@@ -12,6 +12,7 @@ export {
 export { KeyedMutex } from './keyed-mutex.js';
 export { makeDir } from './make-dir.js';
 export type {
+  BarColumns,
   DayFileSegments,
   FileStore,
   ManifestFile,

@@ -53,6 +53,16 @@ export interface ManifestFile {
   readonly sha256: string;
 }
 
+/** Candles as parallel columns; `timeMs` is each bar's open time. */
+export interface BarColumns {
+  readonly timeMs: number[];
+  readonly open: number[];
+  readonly high: number[];
+  readonly low: number[];
+  readonly close: number[];
+  readonly volume: number[];
+}
+
 /** A day file opened for serving: where it is and what it holds. */
 export interface ServedDayFile {
   readonly series: Series;
@@ -95,6 +105,16 @@ export interface FileStore extends Store {
    * write that touches the range, for cache keys.
    */
   version(series: Series, range: Range): string;
+  /**
+   * A fingerprint of the whole series: it changes with every write to it. Two
+   * `stat`s whatever the range, for caches of answers over long ranges.
+   */
+  seriesVersion(series: Series): string;
+  /**
+   * Candles of `range` rolled up to bars of `bucketMs` (a divisor of a day),
+   * computed from the stored day files and cached per file.
+   */
+  aggregate(series: Series, range: Range, bucketMs: number): Promise<BarColumns>;
   /** Writes the range as one Parquet file at `targetPath`. */
   exportParquet(series: Series, range: Range, targetPath: string): Promise<void>;
 }

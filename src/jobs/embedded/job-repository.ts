@@ -7,6 +7,7 @@ import { KINDS } from '../../core/series.js';
 import { writeFileAtomic } from '../../storage/index.js';
 import {
   type BackfillJob,
+  JOB_ORIGINS,
   JOB_STATUSES,
   type JobProgress,
   type JobQuery,
@@ -39,6 +40,8 @@ const jobFileSchema = z.object({
   leasePid: z.number().nullable(),
   waitReason: z.string().nullable().optional(),
   waitUntil: z.number().nullable().optional(),
+  // Job files written before the field existed came through the API.
+  requestedBy: z.enum(JOB_ORIGINS).default('api'),
 });
 
 type JobFile = z.infer<typeof jobFileSchema>;
@@ -246,6 +249,7 @@ export class EmbeddedJobRepository implements JobRepository {
       id: randomUUID(),
       seq: ++this.#seq,
       ...job,
+      requestedBy: job.requestedBy ?? 'api',
       cursorTs: null,
       recordsWritten: 0,
       pagesFetched: 0,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Kind } from '../../core/series.js';
 import type {
   BackfillJob,
+  JobOrigin,
   JobProgress,
   JobQuery,
   JobRepository,
@@ -18,7 +19,7 @@ const COLUMNS = `id, source, subject, kind, granularity, start_ts, end_ts, curso
   records_written, pages_fetched, status, error,
   ${ms('created_at')} AS created_ms, ${ms('updated_at')} AS updated_ms,
   ${ms('started_at')} AS started_ms, lease_owner, ${ms('lease_expires_at')} AS lease_expires_ms,
-  wait_reason, wait_until`;
+  wait_reason, wait_until, requested_by`;
 
 interface JobRow {
   id: string;
@@ -40,6 +41,7 @@ interface JobRow {
   lease_expires_ms: string | null;
   wait_reason: string | null;
   wait_until: string | null;
+  requested_by: JobOrigin;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -65,6 +67,7 @@ function toJob(row: JobRow): BackfillJob {
     leaseExpiresAt: num(row.lease_expires_ms),
     waitReason: row.wait_reason,
     waitUntil: num(row.wait_until),
+    requestedBy: row.requested_by,
   };
 }
 
@@ -256,10 +259,19 @@ export class PostgresJobRepository implements JobRepository {
 
   async #insert(client: pg.Pool | pg.PoolClient, job: NewJob): Promise<BackfillJob> {
     const result = await client.query<JobRow>(
-      `INSERT INTO backfill_jobs (id, source, subject, kind, granularity, start_ts, end_ts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO backfill_jobs (id, source, subject, kind, granularity, start_ts, end_ts, requested_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        RETURNING ${COLUMNS}`,
-      [randomUUID(), job.source, job.subject, job.kind, job.granularity, job.startTs, job.endTs],
+      [
+        randomUUID(),
+        job.source,
+        job.subject,
+        job.kind,
+        job.granularity,
+        job.startTs,
+        job.endTs,
+        job.requestedBy ?? 'api',
+      ],
     );
     return toJob(result.rows[0] as JobRow);
   }

@@ -60,6 +60,14 @@ CREATE INDEX backfill_history_symbol_idx ON backfill_history (symbol, backfill_t
 ALTER TABLE backfill_jobs ADD COLUMN wait_reason text, ADD COLUMN wait_until bigint;
 `,
   },
+  {
+    // Who asked for a job (api, ui, cli, scheduler); earlier rows came through the API.
+    version: 3,
+    sql: `
+ALTER TABLE backfill_jobs ADD COLUMN requested_by text NOT NULL DEFAULT 'api'
+  CHECK (requested_by IN ('api', 'ui', 'cli', 'scheduler'));
+`,
+  },
 ];
 
 // Any constant works as long as every gapless process uses the same one.

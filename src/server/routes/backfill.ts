@@ -15,6 +15,8 @@ export const submitBodySchema = z
     granularity: z.string().min(1).max(16).nullable().optional(),
     start: time,
     end: time,
+    /** Who asks; the web console sends `ui`. */
+    requested_by: z.enum(['api', 'ui']).optional(),
   })
   .strict();
 
@@ -62,8 +64,8 @@ export function registerBackfillRoutes(app: Hono<AppEnv>, ctx: ServerContext): v
   });
 
   app.post('/reports/backfill', async (c) => {
-    const body = await parseJsonBody(c, submitBodySchema);
-    const job = await service.jobs.submit(body);
+    const { requested_by: requestedBy, ...body } = await parseJsonBody(c, submitBodySchema);
+    const job = await service.jobs.submit({ ...body, requestedBy: requestedBy ?? 'api' });
     c.header('location', `/reports/backfill/jobs/${job.id}`);
     return c.json(service.jobs.view(job, ctx.nowMs()), 201);
   });

@@ -1,6 +1,10 @@
+/** @module `GET /` and `GET /assets/{file}`: the web console, or a plain status page when it is not built. */
 import type { Hono } from 'hono';
 import { html, raw } from 'hono/html';
+import { clip } from '../../core/clip.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { AppEnv, ServerContext } from '../context.js';
+import { findWebDir, loadWebAssets, type WebAsset } from '../web-assets.js';
 
 const LINKS: readonly [string, string][] = [
   ['/openapi.json', 'OpenAPI document'],
@@ -13,8 +17,50 @@ const LINKS: readonly [string, string][] = [
   ['/metrics', 'Prometheus metrics'],
 ];
 
-/** `GET /`: a plain status page with links and the newest jobs (until the web UI lands). */
+// Everything from this origin only: the console bundles its scripts, styles and fonts.
+const CSP =
+  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/** The bytes and headers of a console file; gzip when the client takes it. */
+function send(asset: WebAsset, acceptEncoding: string | undefined) {
+  const headers: Record<string, string> = {
+    'content-type': asset.contentType,
+    'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    vary: 'accept-encoding',
+  };
+  if (asset.contentType.startsWith('text/html')) headers['content-security-policy'] = CSP;
+  if (asset.gzip !== undefined && /\bgzip\b/.test(acceptEncoding ?? '')) {
+    headers['content-encoding'] = 'gzip';
+    return { body: asset.gzip, headers };
+  }
+  return { body: asset.body, headers };
+}
+
+/**
+ * `GET /`: the web console (`dist/web/index.html`) and its files under
+ * `/assets/`. Without a built console (`npm run build` makes it), a plain
+ * status page with links and the newest jobs.
+ */
 export function registerHomeRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
+  const dir = findWebDir();
+  const assets = dir === undefined ? undefined : loadWebAssets(dir);
+  if (assets !== undefined) {
+    const index = assets.get('/index.html');
+    app.get('/', (c) => {
+      const { body, headers } = send(index!, c.req.header('accept-encoding'));
+      return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+    });
+  }
+  // Registered either way, so the routes match the OpenAPI document whether or not the console is built.
+  app.get('/assets/:file', (c) => {
+    const asset = assets?.get(`/assets/${c.req.param('file')}`);
+    if (asset === undefined) {
+      throw new NotFoundError(`no console file '${clip(c.req.param('file'))}'`, 'FILE_NOT_FOUND');
+    }
+    const { body, headers } = send(asset, c.req.header('accept-encoding'));
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+  if (assets !== undefined) return;
   app.get('/', async (c) => {
     const { jobs, total } = await ctx.service.jobs.list({ limit: 20, offset: 0 });
     const nowMs = ctx.nowMs();

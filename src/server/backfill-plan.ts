@@ -1,0 +1,71 @@
+/** @module What a backfill would fetch: pages, request weight and an ETA, before it runs. */
+import type { FeedConfig } from '../config/schema.js';
+import type { Range } from '../core/range-math.js';
+import { type Series, seriesStepMs } from '../core/series.js';
+import { DAY_MS } from '../core/time.js';
+
+/** The plan of one backfill over the ranges still missing. */
+export interface BackfillPlan {
+  /** Requests the fetcher will make (pages). */
+  readonly pages: number;
+  /** False when the count is a lower bound (trades paged by time, an exchange whose page size we do not know). */
+  readonly pagesExact: boolean;
+  /** Rate-limit tokens the pages cost (`pages * request_weight`). */
+  readonly requestWeight: number;
+  /**
+   * Seconds the feed's rate limit needs to let the pages through (after the
+   * burst), or null when the feed has no configured rate limit (the in-process sim).
+   */
+  readonly etaS: number | null;
+}
+
+// Candles one request returns, by exchange; the same numbers the fetchers use.
+const CANDLES_PER_PAGE: Readonly<Record<string, number>> = {
+  sim: 1000, // served over HTTP in Binance's shape
+  binance: 1000,
+  'binance-klines': 1000,
+  binanceus: 1000,
+  bybit: 1000,
+  okx: 300,
+  kraken: 720,
+  polygon: 50_000,
+};
+const TRADE_WINDOW_MS = 3_600_000;
+
+/**
+ * Counts the pages a fetch of `missing` takes with this feed's fetcher: the
+ * in-process sim yields one page per UTC day piece; HTTP fetchers cut candle
+ * ranges into windows of one full page and trades into hour windows.
+ */
+export function planBackfill(
+  feed: FeedConfig,
+  series: Series,
+  missing: readonly Range[],
+): BackfillPlan {
+  let pages = 0;
+  let pagesExact = true;
+  const inProcessSim = feed.exchange === 'sim' && feed.api_url === undefined;
+  for (const range of missing) {
+    if (inProcessSim) {
+      pages += Math.ceil(range.endMs / DAY_MS) - Math.floor(range.startMs / DAY_MS);
+    } else if (series.kind === 'candle') {
+      const perPage = CANDLES_PER_PAGE[feed.exchange];
+      if (perPage === undefined) pagesExact = false;
+      pages += Math.ceil((range.endMs - range.startMs) / ((perPage ?? 500) * seriesStepMs(series)));
+    } else {
+      // A busy hour takes more than one page: this is the least it can take.
+      pagesExact = false;
+      pages += Math.ceil((range.endMs - range.startMs) / TRADE_WINDOW_MS);
+    }
+  }
+  const limit = inProcessSim ? undefined : feed.rate_limit;
+  const weightEach = limit?.request_weight ?? 1;
+  const requestWeight = pages * weightEach;
+  let etaS: number | null = null;
+  if (limit !== undefined) {
+    const burst = limit.burst_tokens ?? Math.max(1, Math.floor(limit.tokens_per_interval / 20));
+    const waitTokens = Math.max(0, requestWeight - burst);
+    etaS = Math.ceil((waitTokens / limit.tokens_per_interval) * limit.interval_ms) / 1000;
+  }
+  return { pages, pagesExact, requestWeight, etaS };
+}
