@@ -160,7 +160,12 @@ describe('one engine: conformance on every write path', () => {
       const summary = await scheduler.runNow();
       const { jobs } = await runtime.jobs.list({});
       expect(jobs).toHaveLength(1);
-      expect(jobs[0]).toMatchObject({ startTs: START, endTs: now, status: 'failed' });
+      expect(jobs[0]).toMatchObject({
+        startTs: START,
+        endTs: now,
+        status: 'failed',
+        requestedBy: 'scheduler',
+      });
       const badCount = await checkStore(tmp.dir, series('bad'));
       const { good } = expectedGood(START, now);
       expect(summary).toMatchObject({ successful_symbols: 0, failed_symbols: 1 });

@@ -144,6 +144,24 @@ describe('the service against the standards its endpoints claim', () => {
       'get',
       '/data/backfill/bundle?source=sim&subject=BTC%2FUSDT&kind=candle&dates=nope',
     );
+    await check('get', '/assets/no-such-file.js');
+    await check('post', '/reports/backfill/preview', {
+      headers: json,
+      body: JSON.stringify(DAY_JOB),
+    });
+    await check('post', '/reports/backfill/preview', { headers: json, body: '{"source":1}' });
+    await check('get', '/reports/backfill/coverage?start=2024-01-01&end=2024-01-03');
+    await check('get', '/reports/backfill/coverage?start=nope');
+    await check('get', '/reports/backfill/runs');
+    await check(
+      'get',
+      '/reports/backfill/chart?series=candle:sim:BTC/USDT:1m&start=2024-01-01&end=2024-01-02',
+    );
+    await check(
+      'get',
+      '/reports/backfill/chart?series=candle:sim:BTC/USDT:1m&start=2023-01-01&end=2024-01-02',
+    );
+    await check('get', '/reports/backfill/chart?series=nope&start=2024-01-01');
     await check('get', '/api/v1/historical/BTC-USDT?start=2024-01-01&end=2024-01-02');
     await check('get', '/api/v1/historical/BTC-USDT?start=2023-12-31T23:00Z&end=2024-01-01T01:00Z');
     await check('get', '/api/v1/historical/BTC-USDT?start=nope');

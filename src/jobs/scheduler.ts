@@ -272,6 +272,7 @@ function newJob(series: Series, startMs: number, endMs: number): NewJob {
     granularity: series.granularity ?? null,
     startTs: startMs,
     endTs: endMs,
+    requestedBy: 'scheduler',
   };
 }
 
