@@ -32,7 +32,7 @@ describe('the README SDK example', () => {
     expect(out).toContain('startMs');
     expect(
       readFileSync(
-        join(tmp.dir, 'data', 'sim', 'BTC%2FUSDT', 'candle', '1m', '_coverage.json'),
+        join(tmp.dir, 'data', '.gapless', 'coverage', 'sim', 'BTC%2FUSDT', 'candle', '1m.json'),
         'utf8',
       ),
     ).toContain('BTC/USDT');

@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Range } from '../core/range-math.js';
 import { type Candle, frameRows, type Trade } from '../core/rows.js';
-import { makeSeries } from '../core/series.js';
+import { makeSeries, parseSeries, seriesId } from '../core/series.js';
 import { DAY_MS } from '../core/time.js';
 import { type EmbeddedStore, openEmbeddedStore } from './embedded-store.js';
 
@@ -229,7 +229,31 @@ describe('embedded store', () => {
     expect(frame.kind === 'candle' && frame.open[5]).toBe(1000.1);
     expect(await store.coverage(candles)).toEqual([range(T0, T0 + 45 * MIN)]);
     const dir = path.dirname((await store.files(candles))[0]!.path);
-    expect(readdirSync(dir).sort()).toEqual(['2024-01-01.parquet', '_coverage.json']);
+    // The series folder holds only Parquet files: polars and Spark scan it as is.
+    expect(readdirSync(dir).sort()).toEqual(['2024-01-01.parquet']);
+  });
+
+  it('keeps coverage under .gapless/, reads an old _coverage.json once and moves it out', async () => {
+    const other = parseSeries('candle:sim:ETH/USDT:1m');
+    const dir = path.join(store.dataDir, 'sim', 'ETH%2FUSDT', 'candle', '1m');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, '_coverage.json'),
+      JSON.stringify({ series: 'candle:sim:ETH/USDT:1m', ranges: [[T0, T0 + MIN]] }),
+    );
+    expect(await store.coverage(other)).toEqual([range(T0, T0 + MIN)]);
+    expect((await store.listSeries()).map(seriesId)).toContain('candle:sim:ETH/USDT:1m');
+    await store.write(other, range(T0 + MIN, T0 + 2 * MIN), []);
+    expect(await store.coverage(other)).toEqual([range(T0, T0 + 2 * MIN)]);
+    expect(readdirSync(dir)).toEqual([]);
+    const moved = path.join(store.dataDir, '.gapless', 'coverage', 'sim', 'ETH%2FUSDT', 'candle');
+    expect(readdirSync(moved)).toEqual(['1m.json']);
+    // A coverage file that names another series is refused, not trusted.
+    writeFileSync(
+      path.join(moved, '1m.json'),
+      JSON.stringify({ series: 'candle:sim:BTC/USDT:1m', ranges: [[T0, T0 + DAY_MS]] }),
+    );
+    await expect(store.coverage(other)).rejects.toThrow(/names "candle:sim:BTC\/USDT:1m"/);
   });
 
   it('leaves stored data intact when a write fails', async () => {

@@ -26,7 +26,7 @@ import {
   mergeCandleColumns,
   sliceCandleColumns,
 } from './candle-columns.js';
-import { addCoverage, COVERAGE_FILE, readCoverageFile } from './coverage-file.js';
+import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
 import { ParquetIndex } from './duckdb/parquet-index.js';
@@ -52,6 +52,7 @@ import {
   stagedTradesSql,
 } from './parquet/schema.js';
 import { candleBatch, type DaySlice, daySlices, type RowBatch, tradeBatch } from './row-batch.js';
+import { withSeriesLock } from './series-lock.js';
 import type {
   BarColumns,
   DayFileSegments,
@@ -85,7 +86,7 @@ const GLOB_CHARS = /[*?[\]{}]/;
 
 /**
  * Opens the embedded store: one Parquet file per series and UTC day under
- * `dataDir`, coverage in `_coverage.json` per series; DuckDB reads the files
+ * `dataDir`, coverage per series under `.gapless/coverage/`; DuckDB reads the files
  * and writes trade days, candle days are encoded in-process. Removes temp
  * files left by crashed writers.
  * @example
@@ -239,7 +240,7 @@ export class EmbeddedStore implements FileStore {
   coverage(series: Series): Promise<Range[]> {
     return this.#track(async () => {
       const s = parseSeries(series);
-      return readCoverageFile(seriesDir(this.dataDir, s));
+      return readCoverage(this.dataDir, s);
     });
   }
 
@@ -261,7 +262,10 @@ export class EmbeddedStore implements FileStore {
   seriesVersion(series: Series): string {
     const dir = seriesDir(this.dataDir, series);
     const d = statSync(dir, { bigint: true, throwIfNoEntry: false });
-    const f = statSync(path.join(dir, COVERAGE_FILE), { bigint: true, throwIfNoEntry: false });
+    const f = statSync(coverageFilePath(this.dataDir, series), {
+      bigint: true,
+      throwIfNoEntry: false,
+    });
     return `${d?.mtimeNs ?? '-'}|${f === undefined ? '-' : `${f.ino}:${f.size}:${f.mtimeNs}`}`;
   }
 
@@ -331,7 +335,7 @@ export class EmbeddedStore implements FileStore {
    * pool round trip per file costs more than the cached answer it guards.
    */
   version(series: Series, range: Range): string {
-    const files = [path.join(seriesDir(this.dataDir, series), COVERAGE_FILE)];
+    const files = [coverageFilePath(this.dataDir, series)];
     for (let day = Math.floor(range.startMs / DAY_MS) * DAY_MS; day < range.endMs; day += DAY_MS) {
       files.push(dayFilePath(this.dataDir, series, utcDay(day)));
     }
@@ -346,26 +350,43 @@ export class EmbeddedStore implements FileStore {
   /** @inheritDoc */
   listSeries(): Promise<Series[]> {
     return this.#track(async () => {
-      const found: Series[] = [];
-      for (const source of await readDirNames(this.dataDir)) {
+      const found = new Map<string, Series>();
+      const add = (source: string, subject: string, kind: string, gran: string) => {
+        try {
+          const s = seriesFromSegments(source, subject, kind, gran);
+          found.set(seriesId(s), s);
+        } catch (error) {
+          // Foreign directories under the data dir are not ours to list.
+          if (!(error instanceof InvalidArgumentError)) throw error;
+        }
+      };
+      for (const source of await subdirs(this.dataDir)) {
         for (const subject of await subdirs(this.dataDir, source)) {
           for (const kind of await subdirs(this.dataDir, source, subject)) {
             for (const gran of await subdirs(this.dataDir, source, subject, kind)) {
               const names = await readDirNames(
                 insideDataDir(this.dataDir, source, subject, kind, gran),
               );
-              if (!names.some((n) => n === COVERAGE_FILE || n.endsWith('.parquet'))) continue;
-              try {
-                found.push(seriesFromSegments(source, subject, kind, gran));
-              } catch (error) {
-                // Foreign directories under the data dir are not ours to list.
-                if (!(error instanceof InvalidArgumentError)) throw error;
+              // Day files, or (earlier versions) a coverage file beside them.
+              if (names.some((n) => n.endsWith('.parquet') || n === '_coverage.json')) {
+                add(source, subject, kind, gran);
               }
             }
           }
         }
       }
-      return found.sort((a, b) => (seriesId(a) < seriesId(b) ? -1 : 1));
+      // Series confirmed empty have coverage but no day file.
+      for (const source of await subdirs(this.dataDir, ...COVERAGE_DIR)) {
+        for (const subject of await subdirs(this.dataDir, ...COVERAGE_DIR, source)) {
+          for (const kind of await subdirs(this.dataDir, ...COVERAGE_DIR, source, subject)) {
+            const dir = insideDataDir(this.dataDir, ...COVERAGE_DIR, source, subject, kind);
+            for (const name of await readDirNames(dir)) {
+              if (name.endsWith('.json')) add(source, subject, kind, name.slice(0, -5));
+            }
+          }
+        }
+      }
+      return [...found.values()].sort((a, b) => (seriesId(a) < seriesId(b) ? -1 : 1));
     });
   }
 
@@ -437,10 +458,14 @@ export class EmbeddedStore implements FileStore {
     } catch (cause) {
       throw new StorageError(`cannot create ${dir}`, { cause });
     }
-    const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
-    // Only now that the rows are durable may coverage claim the range.
-    await addCoverage(dir, series, range);
-    return { rowsWritten, filesWritten };
+    // Another process (a CLI beside `serve`, a second worker) may merge the same
+    // day files or coverage: the whole read-modify-write holds the series' lock.
+    return withSeriesLock(this.dataDir, series, async () => {
+      const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
+      // Only now that the rows are durable may coverage claim the range.
+      await addCoverage(this.dataDir, series, range);
+      return { rowsWritten, filesWritten };
+    });
   }
 
   async #replaceDays(series: Series, dir: string, produce: DayProducer): Promise<number> {

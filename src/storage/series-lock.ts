@@ -1,0 +1,102 @@
+/**
+ * @module A per-series lock that holds across processes and survives crashes:
+ * every read-modify-write of day files and coverage runs under it.
+ */
+import { open, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { StorageError } from '../core/errors.js';
+import { type Series, seriesId } from '../core/series.js';
+import { makeDir } from './make-dir.js';
+import { insideDataDir, seriesSegments } from './parquet/layout.js';
+
+/** Where lock files live, under the data dir. */
+const LOCK_DIR = ['.gapless', 'locks'] as const;
+const HOST = hostname();
+// A lock held this long by a process we cannot see (another host) is taken
+// as abandoned: a commit takes milliseconds, a slow disk a few seconds.
+const FOREIGN_STALE_MS = 60_000;
+const GIVE_UP_MS = 120_000;
+
+interface Owner {
+  readonly pid: number;
+  readonly host: string;
+  readonly atMs: number;
+}
+
+/**
+ * Runs `fn` holding the cross-process lock of `series` in `dataDir`: an
+ * exclusively created file naming its owner (pid, host, time). A lock whose
+ * owner process is gone (same host, pid not alive) or that is older than a
+ * minute (another host) is stale and taken over, so a crash never blocks a
+ * series for good.
+ */
+export async function withSeriesLock<T>(
+  dataDir: string,
+  series: Series,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const [source, subject, kind, granularity] = seriesSegments(series);
+  const file = insideDataDir(dataDir, ...LOCK_DIR, source, subject, kind, `${granularity}.lock`);
+  await acquire(file, series);
+  try {
+    return await fn();
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+async function acquire(file: string, series: Series): Promise<void> {
+  const began = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(file, 'wx');
+      const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
+      await handle.writeFile(JSON.stringify(owner));
+      await handle.close();
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        await makeDir(path.dirname(file));
+        continue;
+      }
+      if (code !== 'EEXIST') {
+        throw new StorageError(`cannot lock ${seriesId(series)} (${file})`, { cause: error });
+      }
+    }
+    if (await isStale(file)) {
+      await rm(file, { force: true });
+      continue;
+    }
+    if (Date.now() - began > GIVE_UP_MS) {
+      throw new StorageError(
+        `cannot lock ${seriesId(series)}: ${file} held for over ${GIVE_UP_MS / 1000} s`,
+      );
+    }
+    // Short waits first: a commit usually takes a few milliseconds.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt * 2)));
+  }
+}
+
+async function isStale(file: string): Promise<boolean> {
+  let owner: Partial<Owner>;
+  try {
+    owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
+  } catch {
+    // Gone, or caught between create and write: look again on the next round.
+    return false;
+  }
+  if (owner.host === HOST && typeof owner.pid === 'number') return !alive(owner.pid);
+  return typeof owner.atMs !== 'number' || Date.now() - owner.atMs > FOREIGN_STALE_MS;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
