@@ -136,6 +136,9 @@ type DayProducer = (
   written: TempFile[],
 ) => Promise<void>;
 
+// Reads retried when a concurrent writer replaced a file under them.
+const READ_ATTEMPTS = 4;
+
 /** The embedded {@link Store}: Hive-style Parquet day files, read through DuckDB. */
 export class EmbeddedStore implements FileStore {
   /** Absolute root of the Parquet tree. */
@@ -191,18 +194,27 @@ export class EmbeddedStore implements FileStore {
     return this.#track(async () => {
       const s = parseSeries(series);
       const r = makeRange(range?.startMs, range?.endMs, 'read range');
-      const paths = await this.#pathsFor(s, r);
       const { emptyFrame, frameFromResult } = await import('./duckdb/frame-reader.js');
-      if (paths.length === 0) return emptyFrame(s);
-      const pool = await this.#pool();
-      const result = await pool
-        .use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs)))
-        .catch((cause: unknown) => {
-          throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
-            cause,
-          });
-        });
-      return frameFromResult(s, result);
+      // Another process may replace a day file between the listing and the read
+      // (by rename, so never half a file): list again and read again, a few times.
+      for (let attempt = 1; ; attempt++) {
+        const paths = await this.#pathsFor(s, r);
+        if (paths.length === 0) return emptyFrame(s);
+        const pool = await this.#pool();
+        try {
+          return frameFromResult(
+            s,
+            await pool.use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs))),
+          );
+        } catch (cause) {
+          if (attempt >= READ_ATTEMPTS) {
+            throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
+              cause,
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+        }
+      }
     });
   }
 
