@@ -6,7 +6,7 @@ import { parseSeries } from '../src/core/series.js';
 import { SimMarket } from '../src/sim/market.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { type CliResult, spawnCli, tempDir, writeConfig } from './helpers/cli.js';
+import { runCli, tempDir, writeConfig } from './helpers/cli.js';
 
 // Several `gapless backfill` processes on one data dir, one series, overlapping
 // ranges, started together: every day-file merge and coverage update is a
@@ -22,21 +22,6 @@ const START = Date.UTC(2024, 0, 1);
 const END = Date.UTC(2024, 0, 10);
 const series = parseSeries('candle:simx:BTC/USDT:1m');
 const market = new SimMarket();
-
-function run(args: string[], cwd: string): Promise<CliResult> {
-  const child = spawnCli(args, cwd);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((done) =>
-    child.on('close', (code, signal) => done({ code, signal, stdout, stderr })),
-  );
-}
 
 describe('concurrent writers on one data dir', () => {
   let sim: SimServer;
@@ -68,7 +53,9 @@ describe('concurrent writers on one data dir', () => {
           ],
         });
         const runs = await Promise.all(
-          RANGES.map(([start, end]) => run(['backfill', '--start', start, '--end', end], tmp.dir)),
+          RANGES.map(([start, end]) =>
+            runCli(['backfill', '--start', start, '--end', end], tmp.dir),
+          ),
         );
         for (const r of runs) expect(r.stderr).toBe('');
         expect(runs.map((r) => r.code)).toEqual(RANGES.map(() => 0));
