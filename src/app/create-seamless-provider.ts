@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { findFeed } from '../config/feeds.js';
 import type { GaplessConfig } from '../config/schema.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Series } from '../core/series.js';
@@ -11,7 +10,7 @@ import {
 } from '../seamless/seamless-provider.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import type { Store } from '../storage/index.js';
-import { createFeedFetcher } from './feed-fetcher.js';
+import { feedFetchers } from './feed-fetcher.js';
 
 /**
  * What {@link createSeamlessProvider} builds on. A `DataRuntime` (from
@@ -50,17 +49,8 @@ export function createSeamlessProvider(
   if (deps === null || typeof deps !== 'object' || deps.store === undefined) {
     throw new InvalidArgumentError('Expected `deps.store` to be a Store');
   }
-  const fetchers = new Map<string, DataFetcher>();
-  const fetcherFor =
-    deps.fetcherFor ??
-    ((series: Series): DataFetcher => {
-      let fetcher = fetchers.get(series.source);
-      if (fetcher === undefined) {
-        fetcher = createFeedFetcher(findFeed(config, series.source), deps.nowMs);
-        fetchers.set(series.source, fetcher);
-      }
-      return fetcher;
-    });
+  const owned = deps.fetcherFor === undefined ? feedFetchers(config, deps.nowMs) : undefined;
+  const fetcherFor = deps.fetcherFor ?? owned!.fetcherFor;
   const b = block.backfill_config;
   const sla = block.sla;
   const budgets = Object.fromEntries(
@@ -101,11 +91,6 @@ export function createSeamlessProvider(
     logLevel: block.log_level,
     onError: deps.onError,
     nowMs: deps.nowMs,
-    closeFetchers: deps.fetcherFor === undefined ? () => closeAll(fetchers) : undefined,
+    closeFetchers: owned === undefined ? undefined : () => owned.close(),
   });
-}
-
-async function closeAll(fetchers: Map<string, DataFetcher>): Promise<void> {
-  await Promise.all([...fetchers.values()].map((f) => f.close?.()));
-  fetchers.clear();
 }

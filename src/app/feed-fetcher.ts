@@ -1,4 +1,6 @@
-import type { FeedConfig } from '../config/schema.js';
+import { findFeed } from '../config/feeds.js';
+import type { FeedConfig, GaplessConfig } from '../config/schema.js';
+import type { Series } from '../core/series.js';
 import { createBinanceKlinesFetcher } from '../sources/binance-klines-fetcher.js';
 import { createCcxtFetcher } from '../sources/ccxt-fetcher.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
@@ -83,5 +85,32 @@ export function retryOptionsOf(retry: NonNullable<FeedConfig['retry']>): RetryOp
     maxDelayMs: retry.max_delay_ms,
     jitterRatio: retry.jitter_ratio,
     maxRetryAfterMs: retry.max_retry_after_ms,
+  };
+}
+
+/** The configured feeds' fetchers, one per source, made on first use. */
+export interface FeedFetchers {
+  /** The fetcher of the series' feed (`UNKNOWN_FEED` when none is configured). */
+  fetcherFor(series: Series): DataFetcher;
+  /** Closes every fetcher made so far. */
+  close(): Promise<void>;
+}
+
+/** One fetcher per configured feed, shared by every series of that feed (and its rate limit). */
+export function feedFetchers(config: GaplessConfig, nowMs?: () => number): FeedFetchers {
+  const made = new Map<string, DataFetcher>();
+  return {
+    fetcherFor(series) {
+      let fetcher = made.get(series.source);
+      if (fetcher === undefined) {
+        fetcher = createFeedFetcher(findFeed(config, series.source), nowMs);
+        made.set(series.source, fetcher);
+      }
+      return fetcher;
+    },
+    async close() {
+      await Promise.all([...made.values()].map((f) => f.close?.()));
+      made.clear();
+    },
   };
 }

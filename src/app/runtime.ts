@@ -14,7 +14,7 @@ import { createSeamlessMetrics } from '../seamless/metrics.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import type { FileStore } from '../storage/index.js';
 import { openEmbeddedStore } from '../storage/index.js';
-import { createFeedFetcher } from './feed-fetcher.js';
+import { feedFetchers } from './feed-fetcher.js';
 
 /** Options of {@link openDataRuntime}. */
 export interface DataRuntimeOptions {
@@ -51,15 +51,8 @@ export async function openDataRuntime(
   const metrics = createBackfillMetrics(registry);
   // Registered up front so `/metrics` lists them before the first seamless request.
   createSeamlessMetrics(registry);
-  const fetchers = new Map<string, DataFetcher>();
-  const fetcherFor = (series: Series): DataFetcher => {
-    let fetcher = fetchers.get(series.source);
-    if (fetcher === undefined) {
-      fetcher = createFeedFetcher(findFeed(config, series.source), options.nowMs);
-      fetchers.set(series.source, fetcher);
-    }
-    return fetcher;
-  };
+  const fetchers = feedFetchers(config, options.nowMs);
+  const { fetcherFor } = fetchers;
   const b = config.backfill;
   const engine = new BackfillEngine({
     store,
@@ -84,7 +77,7 @@ export async function openDataRuntime(
     engine,
     fetcherFor,
     async close() {
-      await Promise.all([...fetchers.values()].map((f) => f.close?.()));
+      await fetchers.close();
       await store.close();
     },
   };
