@@ -195,11 +195,6 @@ export class BackfillEngine {
     this.#logger = options.logger;
   }
 
-  /** The store this engine fills. */
-  get store(): Store {
-    return this.#store;
-  }
-
   /**
    * The part of `range` a backfill can cover: bar aligned, up to the last bar
    * closed (less the settle grace) by `nowMs`, this machine's clock by default.
