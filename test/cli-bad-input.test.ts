@@ -59,6 +59,11 @@ describe('the CLI on bad input', () => {
     ['unknown granularity', ['backfill', '--granularity', '7x'], /unknown granularity '7x'/],
     ['unknown kind', ['backfill', '--kind', 'quote'], /unknown kind 'quote'/],
     ['bad parallel', ['backfill', '--parallel', '0'], /--parallel must be a whole number/],
+    [
+      'bad metrics port',
+      ['backfill', '--metrics-port', '70000'],
+      /--metrics-port must be a port from 0 to 65535/,
+    ],
     ['bad read series', ['read', 'candle:sim:BTC/USDT', '--start', '2024-01-01'], /bad series id/],
     [
       'bad read format',
@@ -117,5 +122,27 @@ describe('the CLI on bad input', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);
     expect(snapshot(join(tmp.dir, 'data'))).toEqual(before);
+  });
+});
+
+describe('the CLI with a --metrics-port already in use', () => {
+  it('says which port and why in one line, exit 2', async () => {
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    const tmp = tempDir();
+    try {
+      writeConfig(tmp.dir, { feeds: [GOOD_FEED] });
+      const args = ['backfill', '--start', '2024-01-01', '--end', '2024-01-02'];
+      const run = await runCli([...args, '--metrics-port', String(port)], tmp.dir);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(
+        `error: --metrics-port ${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
+    } finally {
+      busy.close();
+      tmp.cleanup();
+    }
   });
 });

@@ -66,7 +66,7 @@ export class Scheduler {
   readonly #store: SchedulerOptions['store'];
   readonly #onEnqueued: (() => void) | undefined;
   readonly #pollMs: number;
-  readonly #stopping = new AbortController();
+  #stopping = new AbortController();
   readonly #now: () => number;
   readonly #setTimer: (fn: () => void, ms: number) => CancelTimer;
   readonly #onError: (error: unknown) => void;
@@ -130,6 +130,8 @@ export class Scheduler {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    // A scheduler stopped and started again waits for its jobs again.
+    if (this.#stopping.signal.aborted) this.#stopping = new AbortController();
     this.#arm();
   }
 

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { startMetricsServer } from '../../app/metrics-server.js';
 import type { FillResult } from '../../backfill/engine.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
 import { formatTime, parseTime } from '../../core/time.js';
@@ -69,7 +70,12 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
       ? undefined
       : await startMetricsServer(app.registry, { port: metricsPort }).catch(async (error) => {
           await app.close();
-          throw error;
+          // A port in use or not ours to bind is the user's flag, not a crash.
+          throw new InvalidArgumentError(
+            `--metrics-port ${metricsPort}: ${(error as Error).message}`,
+            'BAD_PORT',
+            { cause: error },
+          );
         });
   if (metrics !== undefined) process.stderr.write(`metrics: ${metrics.url}\n`);
   try {
