@@ -1,6 +1,7 @@
 import { findFeed } from '../config/feeds.js';
-import type { FeedConfig, GaplessConfig } from '../config/schema.js';
+import { defaultArchiveUrl, type FeedConfig, type GaplessConfig } from '../config/schema.js';
 import type { Series } from '../core/series.js';
+import { createArchiveFetcher } from '../sources/archive/archive-fetcher.js';
 import { createBinanceKlinesFetcher } from '../sources/binance-klines-fetcher.js';
 import { createCcxtFetcher } from '../sources/ccxt-fetcher.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
@@ -11,9 +12,26 @@ import { createSimFetcher } from '../sources/sim-fetcher.js';
 
 /**
  * The fetcher a configured feed describes: the in-process sim, Polygon.io
- * (`exchange: polygon`), plain Binance klines (`exchange: binance-klines`), or any ccxt exchange.
+ * (`exchange: polygon`), plain Binance klines (`exchange: binance-klines`), or any ccxt exchange;
+ * behind bulk archives when the feed has one (`archive`, see `defaultArchiveUrl`).
  */
 export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataFetcher {
+  const rest = createRestFetcher(feed, nowMs);
+  if (feed.archive === false) return rest;
+  const url = feed.archive?.url ?? defaultArchiveUrl(feed);
+  if (url === undefined) return rest;
+  return createArchiveFetcher({
+    rest,
+    baseUrl: url,
+    market: feed.archive?.market,
+    downloadConcurrency: feed.archive?.download_concurrency,
+    crossCheckBars: feed.archive?.cross_check_bars,
+    timeoutMs: feed.archive?.timeout_ms,
+  });
+}
+
+/** The feed's REST fetcher: what serves everything an archive does not. */
+function createRestFetcher(feed: FeedConfig, nowMs?: () => number): DataFetcher {
   const clock = nowMs ? { nowMs } : {};
   const baseUrl = feed.api_url === undefined ? {} : { baseUrl: feed.api_url };
   const retry = feed.retry === undefined ? {} : { retry: retryOptionsOf(feed.retry) };

@@ -13,7 +13,7 @@ import { type LastBackfill, Scheduler } from '../jobs/scheduler.js';
 import { createSeamlessMetrics } from '../seamless/metrics.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import type { FileStore } from '../storage/index.js';
-import { openEmbeddedStore } from '../storage/index.js';
+import { openEmbeddedStore, recordFillOrigins } from '../storage/index.js';
 import { feedFetchers } from './feed-fetcher.js';
 
 /** Options of {@link openDataRuntime}. */
@@ -68,6 +68,7 @@ export async function openDataRuntime(
     retryBackoffMs: b.retry_backoff_ms,
     jitterRatio: b.jitter_ratio,
     conformance: { enabled: config.conformance.enabled, partialOk: config.conformance.partial_ok },
+    recordOrigins: (series, origins) => recordFillOrigins(store.dataDir, series, origins),
   });
   return {
     config,

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ConformanceReport } from '../conformance/report.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { FillOrigin } from '../core/fill-origin.js';
 import {
   intersectRanges,
   mergeRanges,
@@ -69,6 +70,11 @@ export interface BackfillEngineOptions {
   readonly metrics?: BackfillMetrics | undefined;
   /** Receives every conformance report with violations. */
   readonly onReport?: ((report: ConformanceReport) => void) | undefined;
+  /**
+   * Keeps which source filled which stored range (archive or REST, with the
+   * reason of a fallback), called after the rows are durable.
+   */
+  readonly recordOrigins?: ((series: Series, origins: FillOrigin[]) => Promise<void>) | undefined;
   /** Logs windows; silent when absent. */
   readonly logger?: Logger | undefined;
 }
@@ -115,6 +121,11 @@ export interface FillResult {
   readonly rowsRejected: number;
   /** Conformance reports with violations from those flights. */
   readonly reports: ConformanceReport[];
+  /**
+   * Which source filled which range, when the fetcher tells (archive-backed
+   * feeds); a `note` says why a range the archive should have had came over REST.
+   */
+  readonly origins: FillOrigin[];
   /** What is still missing afterwards: empty when the fill is complete. */
   readonly gapsLeft: Range[];
 }
@@ -153,6 +164,7 @@ export class BackfillEngine {
   readonly #retry: { maxAttempts: number; retryBackoffMs: number; jitterRatio: number };
   readonly #conformance: { enabled: boolean; partialOk: boolean };
   readonly #onReport: ((report: ConformanceReport) => void) | undefined;
+  readonly #recordOrigins: BackfillEngineOptions['recordOrigins'];
   readonly #logger: Logger | undefined;
   readonly #progress = new Map<string, FlightProgress>();
 
@@ -192,6 +204,7 @@ export class BackfillEngine {
       partialOk: options.conformance?.partialOk ?? true,
     };
     this.#onReport = options.onReport;
+    this.#recordOrigins = options.recordOrigins;
     this.#logger = options.logger;
   }
 
@@ -320,6 +333,7 @@ export class BackfillEngine {
       pagesFetched: outcomes.reduce((n, o) => n + o.fill.pagesFetched, 0),
       rowsRejected: reports.reduce((n, r) => n + r.stats.badRows, 0),
       reports,
+      origins: outcomes.flatMap((o) => o.fill.origins),
       gapsLeft: subtractRanges(closed, await this.#store.coverage(series)),
     };
   }
@@ -440,6 +454,7 @@ export class BackfillEngine {
         () =>
           fillWindow(store, fetcher, series, window, {
             signal,
+            onStored: async (origins) => this.#recordOrigins?.(series, origins),
             onRetry: (info) => {
               metrics.retryTotal.inc(labels);
               options.onRetry?.(info);

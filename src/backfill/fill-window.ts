@@ -1,6 +1,7 @@
 /** @module The inner loop of a backfill: fetch the missing parts of one window and store them. */
 import { CancelledError } from '../core/errors.js';
-import { missingRanges, type Range, totalMs } from '../core/range-math.js';
+import type { FillOrigin } from '../core/fill-origin.js';
+import { intersectRanges, missingRanges, type Range, totalMs } from '../core/range-math.js';
 import type { CandleColumns, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
 import type { DataFetcher, FetchEvents } from '../sources/data-fetcher.js';
@@ -29,12 +30,19 @@ export interface WindowFill {
   readonly fetched: Range[];
   readonly rowsWritten: number;
   readonly pagesFetched: number;
+  /** Which source filled which stored part, when the fetcher told (archive or REST). */
+  readonly origins: FillOrigin[];
 }
 
 /** Options of {@link fillWindow}. */
 export interface FillWindowOptions extends FetchEvents {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((progress: WindowProgress) => void) | undefined;
+  /**
+   * Receives the origins of each stored chunk's parts right after the chunk
+   * is durable (before the next write), for a record of which source filled what.
+   */
+  readonly onStored?: ((origins: FillOrigin[]) => Promise<void>) | undefined;
 }
 
 /**
@@ -54,6 +62,9 @@ export async function fillWindow(
   let coveredMs = windowMs - totalMs(fetched);
   let rowsWritten = 0;
   let pagesFetched = 0;
+  // Announced by the fetcher before their pages; a chunk's parts are recorded once it is stored.
+  const announced: FillOrigin[] = [];
+  const stored: FillOrigin[] = [];
   // Writes run in order, one after the other; the fetch goes on while up to
   // WRITES_AHEAD of them wait, and a failed one surfaces at the next chunk.
   let lastWrite: Promise<void> = Promise.resolve();
@@ -66,6 +77,13 @@ export async function fillWindow(
         : await store.writeCandles!(series, chunk.range, chunk.rows);
       rowsWritten += result.rowsWritten;
       coveredMs += chunk.range.endMs - chunk.range.startMs;
+      const parts = announced.flatMap((o) =>
+        intersectRanges([o], [chunk.range]).map((r) => ({ ...o, ...r })),
+      );
+      if (parts.length > 0) {
+        stored.push(...parts);
+        await options.onStored?.(parts);
+      }
       options.onProgress?.({
         rowsWritten,
         pagesFetched,
@@ -90,6 +108,7 @@ export async function fillWindow(
         for await (const page of fetcher.pages(series, range, {
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+          onOrigin: (origin) => announced.push(origin),
         })) {
           pagesFetched++;
           const chunk = batcher.add(page);
@@ -105,5 +124,5 @@ export async function fillWindow(
   } finally {
     await lastWrite;
   }
-  return { fetched, rowsWritten, pagesFetched };
+  return { fetched, rowsWritten, pagesFetched, origins: stored };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ARCHIVE_MARKETS } from '../core/archive-layout.js';
 import { GRANULARITIES, parseGranularity } from '../core/granularity.js';
 import { parseKeyTemplate } from '../core/key-template.js';
 import { KINDS } from '../core/series.js';
@@ -101,6 +102,24 @@ export const retrySchema = z
   })
   .strict();
 
+/**
+ * `archive` of a feed: bulk archive files (Binance's layout) used before
+ * REST. `url` defaults to the public Binance archive for `exchange: binance`
+ * and to `api_url` for an HTTP sim feed.
+ */
+export const archiveSchema = z
+  .object({
+    url: z.url().optional(),
+    market: z.enum(ARCHIVE_MARKETS).default('spot'),
+    /** Archive files downloaded at once. */
+    download_concurrency: positiveInt.max(32).default(4),
+    /** Candles of each monthly file compared with REST (one request per month); 0 turns it off. */
+    cross_check_bars: z.number().int().min(0).max(1000).default(3),
+    /** Bounds the download of one file. */
+    timeout_ms: positiveInt.default(120_000),
+  })
+  .strict();
+
 /** One configured feed: where a source's series come from. */
 export const feedSchema = z
   .object({
@@ -127,8 +146,38 @@ export const feedSchema = z
     settle_ms: z.number().int().nonnegative().default(3_000),
     /** Tracked symbols of this asset class are backfilled on this feed. */
     asset_class: z.string().min(1).default('crypto'),
+    /** Bulk archives before REST; `false` turns them off (see {@link archiveSchema}). */
+    archive: z.union([z.literal(false), archiveSchema]).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((feed, ctx) => {
+    if (feed.archive !== undefined && feed.archive !== false && feed.archive.url === undefined) {
+      if (defaultArchiveUrl(feed) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['archive', 'url'],
+          message: `required for exchange '${feed.exchange}' (no default archive)`,
+        });
+      }
+    }
+  });
+
+/** The public Binance archive. */
+export const BINANCE_ARCHIVE_URL = 'https://data.binance.vision';
+
+/**
+ * The archive a feed uses when its `archive` names no `url`: the public
+ * Binance archive for `exchange: binance` without `api_url`, the sim
+ * server's own for `exchange: sim` with `api_url`; otherwise none.
+ */
+export function defaultArchiveUrl(feed: {
+  readonly exchange: string;
+  readonly api_url?: string | undefined;
+}): string | undefined {
+  if (feed.exchange === 'binance' && feed.api_url === undefined) return BINANCE_ARCHIVE_URL;
+  if (feed.exchange === 'sim' && feed.api_url !== undefined) return feed.api_url;
+  return undefined;
+}
 
 /** `server`: where `gapless serve` listens and who may change tracked symbols. */
 export const serverSchema = z

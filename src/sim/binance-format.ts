@@ -56,19 +56,53 @@ export function exchangeInfoJson(subjects: readonly string[], serverTimeMs: numb
   });
 }
 
+/** The fields of one kline after the prices: close time, quote volume, trades, taker volumes. */
+function klineExtras(c: Candle, stepMs: number, timeScale: number) {
+  const quoteVolume = Math.round(c.volume * c.close * 1e4) / 1e4;
+  return {
+    open: c.tsMs * timeScale,
+    close: (c.tsMs + stepMs) * timeScale - 1,
+    quoteVolume,
+    trades: 1 + ((c.tsMs / 1000) % 97),
+    takerBase: Math.round(c.volume * 5e3) / 1e4,
+    takerQuote: Math.round(quoteVolume * 5e3) / 1e4,
+  };
+}
+
 /**
  * One kline as Binance sends it: an array with string prices and the close
  * time; `timeScale` 1000 stamps it in microseconds (Binance's archives since 2025).
  */
 export function klineJson(c: Candle, stepMs: number, timeScale = 1): string {
-  const quoteVolume = Math.round(c.volume * c.close * 1e4) / 1e4;
-  const trades = 1 + ((c.tsMs / 1000) % 97);
-  const takerBase = Math.round(c.volume * 5e3) / 1e4;
-  const takerQuote = Math.round(quoteVolume * 5e3) / 1e4;
-  const open = c.tsMs * timeScale;
-  const close = (c.tsMs + stepMs) * timeScale - 1;
-  return `[${open},"${c.open}","${c.high}","${c.low}","${c.close}","${c.volume}",${close},"${quoteVolume}",${trades},"${takerBase}","${takerQuote}","0"]`;
+  const x = klineExtras(c, stepMs, timeScale);
+  return `[${x.open},"${c.open}","${c.high}","${c.low}","${c.close}","${c.volume}",${x.close},"${x.quoteVolume}",${x.trades},"${x.takerBase}","${x.takerQuote}","0"]`;
 }
+
+/** One kline as a line of Binance's archive CSV (same fields as {@link klineJson}, no quotes). */
+export function klineCsv(c: Candle, stepMs: number, timeScale = 1): string {
+  const x = klineExtras(c, stepMs, timeScale);
+  return `${x.open},${c.open},${c.high},${c.low},${c.close},${c.volume},${x.close},${x.quoteVolume},${x.trades},${x.takerBase},${x.takerQuote},0\n`;
+}
+
+/** The header line of futures kline archives (spot files have none). */
+export const KLINE_CSV_HEADER =
+  'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n';
+
+/**
+ * One aggregate trade as a line of Binance's archive CSV; spot files spell
+ * booleans `True`/`False` and add `is_best_match`, futures files do not.
+ */
+export function aggTradeCsv(t: Trade, futures: boolean, timeScale = 1): string {
+  const id = Number(t.tradeId);
+  const maker = t.side === 'sell';
+  return futures
+    ? `${id},${t.price},${t.amount},${id},${id},${t.tsMs * timeScale},${maker}\n`
+    : `${id},${t.price},${t.amount},${id},${id},${t.tsMs * timeScale},${maker ? 'True' : 'False'},True\n`;
+}
+
+/** The header line of futures aggTrades archives. */
+export const AGG_TRADE_CSV_HEADER =
+  'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n';
 
 /** One aggregate trade as `GET /api/v3/aggTrades` sends it. */
 export function aggTradeJson(t: Trade): string {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { floorToBar, granularityMs } from '../core/granularity.js';
 import type { Range } from '../core/range-math.js';
 import type { Candle, Trade } from '../core/rows.js';
+import { type ArchiveRouteOptions, ArchiveRoutes, isArchivePath } from './archive-routes.js';
 import {
   aggTradeJson,
   arrayJson,
@@ -97,6 +98,8 @@ export interface SimServerOptions {
   faultSeed?: number;
   /** The Polygon.io aggregates routes (`/v2/aggs/...`): accepted API key, page size. */
   polygon?: PolygonRouteOptions;
+  /** The bulk archive (`/data/...`): faults to inject and an optional disk cache of made zips. */
+  archive?: ArchiveRouteOptions;
 }
 
 /** Request counters of a sim server, served at `GET /__sim/stats`. */
@@ -116,6 +119,10 @@ export interface SimStats {
   weightUsed: number;
   /** Weight of every accepted request since the last reset. */
   weightTotal: number;
+  /** Archive zips served (whole or cut); archive requests carry no weight, as on Binance's CDN. */
+  archiveFiles: number;
+  /** Archive answers that were an injected fault (404, bad checksum, cut zip). */
+  archiveFaults: number;
 }
 
 /** A running sim exchange. */
@@ -131,7 +138,7 @@ export interface SimServer {
 
 interface Answer {
   status: number;
-  body: string;
+  body: string | Uint8Array;
   headers?: Record<string, string>;
   /** Send the headers and half the body, then nothing more. */
   stall?: boolean;
@@ -204,6 +211,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const data = new DataRoutes(market, nowMs, random, options);
   let origin = '';
   const polygon = new PolygonRoutes(market, nowMs, () => origin, options.polygon);
+  const archive = new ArchiveRoutes(market, nowMs, bySymbol, {
+    ...options.archive,
+    badRowsEvery: options.badRowsEvery,
+  });
 
   function route(path: string, query: URLSearchParams, micros = false): Answer {
     if (isPolygonPath(path)) return polygon.answer(path, query);
@@ -280,6 +291,12 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       return { status: 200, body: '{}' };
     }
     stats.requests++;
+    if (isArchivePath(path)) {
+      const result = archive.answer(path);
+      if (result.fault === true) stats.archiveFaults++;
+      if (result.status === 200 && path.endsWith('.zip')) stats.archiveFiles++;
+      return result;
+    }
     stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
     const limited = limitWeight(path, performance.now());
     if (limited !== undefined) return limited;
@@ -388,6 +405,8 @@ function emptyStats(): SimStats {
     micros: 0,
     weightUsed: 0,
     weightTotal: 0,
+    archiveFiles: 0,
+    archiveFaults: 0,
   };
 }
 

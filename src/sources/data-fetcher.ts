@@ -1,3 +1,4 @@
+import type { FillOrigin } from '../core/fill-origin.js';
 import type { Range } from '../core/range-math.js';
 import type { Page, Row } from '../core/rows.js';
 import type { Series } from '../core/series.js';
@@ -37,6 +38,11 @@ export function describeWait(info: RetryInfo): string {
 export interface FetchOptions extends FetchEvents {
   /** Stops the fetch; pending pages reject with `CancelledError`. */
   signal?: AbortSignal;
+  /**
+   * Told which source answers each part of the range (an archive file, REST)
+   * before that part's pages come; fetchers with one source stay silent.
+   */
+  onOrigin?: (origin: FillOrigin) => void;
 }
 
 /**

@@ -7,8 +7,8 @@ export const TIME_UNITS = ['s', 'ms', 'us', 'ns'] as const;
 /** A timestamp unit. */
 export type TimeUnit = (typeof TIME_UNITS)[number];
 
-/** Units per millisecond. */
-const PER_MS: Record<TimeUnit, number> = { s: 1e-3, ms: 1, us: 1e3, ns: 1e6 };
+/** Units per millisecond: `us` is 1000. */
+export const PER_MS: Readonly<Record<TimeUnit, number>> = { s: 1e-3, ms: 1, us: 1e3, ns: 1e6 };
 
 // Below this reference (1973) magnitudes cannot tell units apart: trust milliseconds.
 const MIN_REFERENCE_MS = 1e11;

@@ -11,6 +11,7 @@ export {
 } from './embedded-store.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export { makeDir } from './make-dir.js';
+export { readFillOrigins, recordFillOrigins } from './origin-file.js';
 export type {
   BarColumns,
   DayFileSegments,

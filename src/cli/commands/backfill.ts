@@ -137,6 +137,15 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     await Promise.all(Array.from({ length: Math.min(parallel, series.length) }, worker));
     bars?.stop();
     printSummary(series, outcomes);
+    // Archive faults were survived (their ranges came over REST), but a user should hear of them.
+    for (const o of outcomes) {
+      for (const origin of o.result?.origins ?? []) {
+        if (origin.note === undefined) continue;
+        process.stdout.write(
+          `archive: ${seriesId(o.series)}: ${origin.note}; ${formatTime(origin.startMs)} .. ${formatTime(origin.endMs)} fetched over REST\n`,
+        );
+      }
+    }
     for (const o of outcomes) {
       if (o.result !== undefined && o.result.rowsRejected > 0) {
         process.stderr.write(`${rejectedLine(o.result)}\n`);

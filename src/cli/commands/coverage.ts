@@ -5,6 +5,7 @@ import { floorToBar } from '../../core/granularity.js';
 import { makeRange, mergeRanges, type Range, subtractRanges } from '../../core/range-math.js';
 import { type Series, seriesId, seriesStepMs } from '../../core/series.js';
 import { formatTime, parseTime } from '../../core/time.js';
+import { readFillOrigins } from '../../storage/index.js';
 import { type CommonFlags, openApp } from '../app.js';
 import { withCommonFlags, withSelectionFlags } from '../options.js';
 
@@ -56,13 +57,20 @@ export function registerCoverageCommand(program: Command): void {
           if (startMs !== undefined && endMs !== undefined && startMs < endMs) {
             gaps = subtractRanges([{ startMs, endMs }], mergeRanges(covered));
           }
-          reports.push({ series: seriesId(s), covered, gaps });
+          const origins = await readFillOrigins(app.store.dataDir, s);
+          reports.push({ series: seriesId(s), covered, gaps, origins });
         }
         if (flags.json) {
           const out = reports.map((r) => ({
             series: r.series,
             covered: r.covered.map(asJson),
             gaps: r.gaps.map(asJson),
+            // Which source filled what (archive-backed feeds): a note says why REST stood in.
+            origins: r.origins.map((o) => ({
+              ...asJson(o),
+              via: o.via,
+              ...(o.note === undefined ? {} : { note: o.note }),
+            })),
           }));
           process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
           return;

@@ -23,6 +23,25 @@ interface SimFlags {
   badRowsEvery?: string;
   maintenance: string[];
   faultSeed?: string;
+  archiveBadChecksum: string[];
+  archiveMissing: string[];
+  archiveTruncated: string[];
+  archiveWrongValues: string[];
+  archiveLateDaily?: boolean;
+  archiveCacheDir?: string;
+}
+
+const PERIOD = /^\d{4}-\d{2}(-\d{2})?$/;
+
+function periods(flag: string, list: string[]): string[] {
+  for (const p of list) {
+    if (!PERIOD.test(p)) {
+      throw new InvalidArgumentError(
+        `${flag} must be a month (2024-12) or day (2024-12-05), got '${p}'`,
+      );
+    }
+  }
+  return list;
 }
 
 function number(flag: string, text: string, min: number, max = Number.POSITIVE_INFINITY): number {
@@ -62,6 +81,16 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
     duplicateRows: flags.duplicateRows === true,
     shuffleRows: flags.shuffleRows === true,
     maintenance: flags.maintenance.map(window),
+    archive: {
+      faults: {
+        badChecksum: periods('--archive-bad-checksum', flags.archiveBadChecksum),
+        missing: periods('--archive-missing', flags.archiveMissing),
+        truncated: periods('--archive-truncated', flags.archiveTruncated),
+        wrongValues: periods('--archive-wrong-values', flags.archiveWrongValues),
+        lateDaily: flags.archiveLateDaily === true,
+      },
+      ...(flags.archiveCacheDir === undefined ? {} : { cacheDir: flags.archiveCacheDir }),
+    },
   };
   if (flags.seed !== undefined) options.seed = integer('--seed', flags.seed, 0);
   if (flags.faultSeed !== undefined)
@@ -96,6 +125,8 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
   return options;
 }
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 /** `gapless sim`: runs the simulated Binance-shaped exchange until SIGINT/SIGTERM. */
 export function registerSimCommand(program: Command): void {
   program
@@ -128,10 +159,36 @@ export function registerSimCommand(program: Command): void {
     .option(
       '--maintenance <start/end>',
       'a window with no data, ISO or epoch (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
+      collect,
       [] as string[],
     )
     .option('--fault-seed <n>', 'seed of the fault draws (default 1)')
+    .option(
+      '--archive-bad-checksum <period>',
+      'archive file whose .CHECKSUM is wrong, e.g. 2024-12 (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--archive-missing <period>',
+      'archive file answered 404 (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--archive-truncated <period>',
+      'archive zip served cut in half (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--archive-wrong-values <period>',
+      'archive file whose volumes differ from the REST API, checksum good (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--archive-late-daily', "the last complete day's daily archive is not published yet")
+    .option('--archive-cache-dir <dir>', 'keep made archive zips on disk here')
     .action(async (flags: SimFlags) => {
       const server = await startSimServer(simServerOptions(flags));
       process.stdout.write(`sim exchange listening on ${server.url}\n`);

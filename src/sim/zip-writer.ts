@@ -1,0 +1,53 @@
+/** @module A one-entry zip writer for the sim's archives (deflate, sizes in the local header). */
+import { crc32, deflateRawSync } from 'node:zlib';
+
+const LOCAL = 0x04034b50;
+const CENTRAL = 0x02014b50;
+const END = 0x06054b50;
+// 1980-01-01 00:00 in DOS date/time: a fixed stamp keeps the bytes (and checksums) deterministic.
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+
+/**
+ * Zips one file as a standard archive (what `unzip` and Binance's files look
+ * like): local header, deflated data, central directory, end record.
+ * @example
+ * const zip = zipOne('BTCUSDT-1m-2024-01.csv', Buffer.from(csv));
+ */
+export function zipOne(name: string, data: Uint8Array, level = 1): Buffer {
+  const nameBytes = Buffer.from(name, 'utf8');
+  const deflated = deflateRawSync(data, { level });
+  const crc = crc32(data);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(LOCAL, 0);
+  local.writeUInt16LE(20, 4); // version needed
+  local.writeUInt16LE(0, 6); // flags
+  local.writeUInt16LE(8, 8); // deflate
+  local.writeUInt16LE(0, 10);
+  local.writeUInt16LE(DOS_DATE, 12);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(deflated.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(nameBytes.length, 26);
+  local.writeUInt16LE(0, 28);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(CENTRAL, 0);
+  central.writeUInt16LE(20, 4); // made by
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(0, 8);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt16LE(0, 12);
+  central.writeUInt16LE(DOS_DATE, 14);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(deflated.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(nameBytes.length, 28);
+  // extra, comment, disk, internal and external attributes, local header offset: all 0.
+  const centralOffset = local.length + nameBytes.length + deflated.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(END, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + nameBytes.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, nameBytes, deflated, central, nameBytes, end]);
+}

@@ -1,0 +1,55 @@
+/** @module Numbers read straight from CSV bytes, without making a string per field. */
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const MAX_DIGITS = 15;
+
+/** Where the last {@link readDecimal} stopped: the index of the byte after the number. */
+export let decimalEnd = 0;
+
+/**
+ * Reads the decimal number starting at `i` (`-12.345`, `42`) and sets
+ * {@link decimalEnd}. Up to 15 significant digits the value is the digits as
+ * an integer divided by a power of ten: both are exact doubles, so the one
+ * rounding of the division gives exactly what `Number(text)` gives (Clinger's
+ * fast path). Longer numbers and exponents take `Number(text)` itself.
+ * Returns NaN when no digit is there.
+ */
+export function readDecimal(bytes: Uint8Array, i: number, end: number): number {
+  const start = i;
+  let negative = false;
+  if (bytes[i] === 45) {
+    negative = true;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      if (mantissa !== 0) digits++;
+      if (dot) scale++;
+    } else if (c === 46 && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  const next = bytes[i];
+  if (digits > MAX_DIGITS || scale > 22 || next === 101 || next === 69)
+    return slow(bytes, start, end);
+  decimalEnd = i;
+  if (i === start || (negative && i === start + 1)) return Number.NaN;
+  const value = scale === 0 ? mantissa : mantissa / POW10[scale]!;
+  return negative ? -value : value;
+}
+
+function slow(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && bytes[i] !== 44 && bytes[i] !== 10 && bytes[i] !== 13) i++;
+  decimalEnd = i;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString('latin1');
+  return text === '' ? Number.NaN : Number(text);
+}
