@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runArchiveBench } from './archive.js';
 import { runBacktestBench } from './backtest.js';
 import { runClusterLimitBench } from './cluster-limit.js';
 import { runCpuBound } from './cpu-bound.js';
@@ -27,6 +28,7 @@ const CASES = [
   'service',
   'backtest',
   'web',
+  'archive',
 ];
 const selected = process.argv.slice(2);
 for (const name of selected) {
@@ -94,6 +96,14 @@ try {
   if (want('web')) {
     const web = await runWebBench(join(root, 'web'));
     record('web', { ...web }, { ...WEB_TARGETS });
+  }
+  if (want('archive')) {
+    const archive = await runArchiveBench(join(root, 'archive'));
+    record('archive', archive, {
+      ratio_to_rest: { op: '>=', value: 20 },
+      cpu_rows_per_s: { op: '>=', value: 1_500_000 },
+      peak_rss_mb: { op: '<=', value: 200 },
+    });
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

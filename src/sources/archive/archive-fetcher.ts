@@ -12,6 +12,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { granularityMs } from '../../core/granularity.js';
 import type { Range } from '../../core/range-math.js';
 import {
+  type Candle,
   type CandleColumns,
   columnarPage,
   type Page,
@@ -25,7 +26,8 @@ import { checkNumber } from '../options-check.js';
 import { AggTradesCsvParser } from './agg-trades-csv-parser.js';
 import { ArchiveError } from './archive-error.js';
 import { type PlanPiece, planArchive } from './archive-plan.js';
-import { crossCheckCandles } from './cross-check.js';
+import { compareSample, sampleRange } from './cross-check.js';
+import { DownloadSlots } from './download-slots.js';
 import { type ArchiveParser, KlineCsvParser, type ParsedArchive } from './kline-csv-parser.js';
 import { readArchiveFile } from './read-archive-file.js';
 
@@ -54,7 +56,11 @@ export interface ArchiveFetcherOptions {
   readonly baseUrl: string;
   /** @default 'spot' */
   readonly market?: ArchiveMarket | undefined;
-  /** Archive files downloaded at once. @default 4 */
+  /**
+   * Archive files in memory at once across every series of the fetcher
+   * (downloading, or waiting to be stored): about 2 MB each for a month of 1m.
+   * @default 6
+   */
   readonly downloadConcurrency?: number | undefined;
   /** Bounds one file's whole download. @default 120000 */
   readonly timeoutMs?: number | undefined;
@@ -72,13 +78,17 @@ export interface ArchiveFetcherOptions {
   readonly holeCheckMs?: number | undefined;
 }
 
-type Outcome =
+/** What reading one file came to: its rows, or why REST must stand in. */
+type FileRead =
   | {
       readonly ok: true;
       readonly file: ArchiveFile;
       readonly parsed: ParsedArchive<CandleColumns | Trade[]>;
     }
   | { readonly ok: false; readonly file: ArchiveFile; readonly error: ArchiveError };
+
+/** A file read in its download slot, freed once its rows are handed on. */
+type Outcome = FileRead & { readonly release: () => void };
 
 /**
  * A {@link DataFetcher} that fills whole months from monthly archive files,
@@ -101,6 +111,7 @@ class ArchiveFetcher implements DataFetcher {
   readonly #baseUrl: string;
   readonly #market: ArchiveMarket;
   readonly #concurrency: number;
+  readonly #slots: DownloadSlots;
   readonly #timeoutMs: number;
   readonly #crossCheckBars: number;
   readonly #holeCheckMs: number;
@@ -119,7 +130,8 @@ class ArchiveFetcher implements DataFetcher {
     this.#baseUrl = options.baseUrl;
     this.#market = options.market ?? 'spot';
     const int = { min: 1, integer: true };
-    this.#concurrency = checkNumber('downloadConcurrency', options.downloadConcurrency, 4, int);
+    this.#concurrency = checkNumber('downloadConcurrency', options.downloadConcurrency, 6, int);
+    this.#slots = new DownloadSlots(this.#concurrency);
     this.#timeoutMs = checkNumber('timeoutMs', options.timeoutMs, 120_000, int);
     this.#crossCheckBars = checkNumber('crossCheckBars', options.crossCheckBars, 3, {
       min: 0,
@@ -156,6 +168,7 @@ class ArchiveFetcher implements DataFetcher {
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
     const loads = new Map<number, Promise<Outcome>>();
+    let current: Outcome | undefined;
     const startLoads = (from: number) => {
       let ahead = 0;
       for (let i = from; i < plan.length && ahead < this.#concurrency; i++) {
@@ -179,7 +192,9 @@ class ArchiveFetcher implements DataFetcher {
         }
         const outcome = await loads.get(i)!;
         loads.delete(i);
+        current = outcome;
         if (!outcome.ok) {
+          outcome.release();
           const { error } = outcome;
           const why = error.code === 'ARCHIVE_NOT_FOUND' ? 'not in the archive' : error.message;
           yield* this.#restPages(
@@ -191,13 +206,20 @@ class ArchiveFetcher implements DataFetcher {
           continue;
         }
         yield* this.#filePages(series, piece, outcome, stepMs, options);
+        outcome.release();
       }
     } finally {
       stop.abort();
+      current?.release();
+      for (const load of loads.values())
+        load.then(
+          (o) => o.release(),
+          () => {},
+        );
     }
   }
 
-  /** Reads one file, trying a bad one once more; a file that cannot be used is an outcome, not an error. */
+  /** Reads one file in a download slot, held until the caller releases it. */
   async #load(
     series: Series,
     piece: PlanPiece,
@@ -205,7 +227,38 @@ class ArchiveFetcher implements DataFetcher {
     signal: AbortSignal,
     options: FetchOptions,
   ): Promise<Outcome> {
+    const release = await this.#slots.acquire(signal);
+    try {
+      return { ...(await this.#read(series, piece, stepMs, signal, options)), release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Reads one file, trying a bad one once more; a file that cannot be used is an outcome, not an error. */
+  async #read(
+    series: Series,
+    piece: PlanPiece,
+    stepMs: number,
+    signal: AbortSignal,
+    options: FetchOptions,
+  ): Promise<FileRead> {
     const file = this.#fileOf(series, piece);
+    const name = archiveFileName(file);
+    // The month's REST sample goes out with the download, not after it.
+    const sample =
+      piece.via === 'monthly' && series.kind === 'candle' && this.#crossCheckBars > 0
+        ? sampleRange(piece, stepMs, this.#crossCheckBars)
+        : undefined;
+    const fromRest =
+      sample === undefined
+        ? undefined
+        : this.#rest.fetch(series, sample, {
+            signal,
+            ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+          });
+    fromRest?.catch(() => {});
     for (let attempt = 1; ; attempt++) {
       try {
         const parsed = await readArchiveFile(file, this.#parser(series, file, stepMs), {
@@ -213,14 +266,8 @@ class ArchiveFetcher implements DataFetcher {
           signal,
           timeoutMs: this.#timeoutMs,
         });
-        if (piece.via === 'monthly' && series.kind === 'candle' && this.#crossCheckBars > 0) {
-          await crossCheckCandles(this.#rest, series, parsed.rows as CandleColumns, {
-            bars: this.#crossCheckBars,
-            stepMs,
-            what: archiveFileName(file),
-            signal,
-            ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-          });
+        if (sample !== undefined) {
+          compareSample(parsed.rows as CandleColumns, (await fromRest!) as Candle[], sample, name);
         }
         return { ok: true, file, parsed };
       } catch (error) {

@@ -1,62 +1,46 @@
 /** @module Trust, but verify: a few candles of an archive file compared with the exchange's REST API. */
+import type { Range } from '../../core/range-math.js';
 import type { Candle, CandleColumns } from '../../core/rows.js';
-import type { Series } from '../../core/series.js';
-import type { DataFetcher, FetchEvents } from '../data-fetcher.js';
 import { ArchiveError } from './archive-error.js';
-
-/** Options of {@link crossCheckCandles}. */
-export interface CrossCheckOptions extends FetchEvents {
-  /** Consecutive candles compared. */
-  readonly bars: number;
-  readonly stepMs: number;
-  /** Names the file in the error. */
-  readonly what: string;
-  readonly signal?: AbortSignal | undefined;
-}
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /**
- * Fetches `bars` consecutive candles over REST, from a place in the file
- * picked by its first time (the same place every run), and compares them
- * with the file's: any difference (a value, a candle only one side has) is
- * `ARCHIVE_CROSS_CHECK_FAILED`, and the caller lets REST fill the file's
- * range. One REST request per file.
+ * The `bars` consecutive bars of `period` to compare with REST: a place
+ * picked from the period itself, the same every run, so the REST request can
+ * go out while the file downloads.
  */
-export async function crossCheckCandles(
-  rest: DataFetcher,
-  series: Series,
+export function sampleRange(period: Range, stepMs: number, bars: number): Range {
+  const total = Math.floor((period.endMs - period.startMs) / stepMs);
+  const span = Math.min(bars, total);
+  const at =
+    (Math.imul(Math.floor(period.startMs / stepMs), 0x9e3779b1) >>> 0) % (total - span + 1);
+  const startMs = period.startMs + at * stepMs;
+  return { startMs, endMs: startMs + span * stepMs };
+}
+
+/**
+ * Compares the file's candles inside `sample` with the ones REST gave for
+ * it: any difference (a value, a candle only one side has) is
+ * `ARCHIVE_CROSS_CHECK_FAILED`, and the caller lets REST fill the file's range.
+ */
+export function compareSample(
   columns: CandleColumns,
-  options: CrossCheckOptions,
-): Promise<void> {
-  if (columns.length === 0) return;
-  const span = Math.min(options.bars, columns.length);
-  const first = Math.floor(columns.tsMs[0]! / options.stepMs);
-  const at = (Math.imul(first, 0x9e3779b1) >>> 0) % (columns.length - span + 1);
-  const startMs = columns.tsMs[at]!;
-  const endMs = startMs + span * options.stepMs;
-  const fetched = (await rest.fetch(
-    series,
-    { startMs, endMs },
-    {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-    },
-  )) as Candle[];
-  let i = at;
-  for (const candle of fetched) {
+  fromRest: readonly Candle[],
+  sample: Range,
+  what: string,
+): void {
+  let i = 0;
+  while (i < columns.length && columns.tsMs[i]! < sample.startMs) i++;
+  for (const candle of fromRest) {
     const ts = columns.tsMs[i];
     if (ts !== candle.tsMs) {
-      throw disagree(
-        options.what,
-        candle.tsMs,
-        ts === undefined || ts >= endMs ? 'only REST has it' : 'only the archive has another bar',
-      );
+      throw disagree(what, candle.tsMs, 'a bar REST has and the archive has not');
     }
     for (const field of FIELDS) {
       if (columns[field][i] !== candle[field]) {
         throw disagree(
-          options.what,
+          what,
           candle.tsMs,
           `${field} ${columns[field][i]} in the archive, ${candle[field]} over REST`,
         );
@@ -64,8 +48,8 @@ export async function crossCheckCandles(
     }
     i++;
   }
-  if (i < columns.length && columns.tsMs[i]! < endMs) {
-    throw disagree(options.what, columns.tsMs[i]!, 'only the archive has it');
+  if (i < columns.length && columns.tsMs[i]! < sample.endMs) {
+    throw disagree(what, columns.tsMs[i]!, 'a bar the archive has and REST has not');
   }
 }
 

@@ -8,7 +8,8 @@ export let decimalEnd = 0;
 
 /**
  * Reads the decimal number starting at `i` (`-12.345`, `42`) and sets
- * {@link decimalEnd}. Up to 15 significant digits the value is the digits as
+ * {@link decimalEnd}. A whole number up to 2^53 is exact as read; up to 15
+ * significant digits a fraction is the digits as
  * an integer divided by a power of ten: both are exact doubles, so the one
  * rounding of the division gives exactly what `Number(text)` gives (Clinger's
  * fast path). Longer numbers and exponents take `Number(text)` itself.
@@ -38,8 +39,10 @@ export function readDecimal(bytes: Uint8Array, i: number, end: number): number {
     }
   }
   const next = bytes[i];
-  if (digits > MAX_DIGITS || scale > 22 || next === 101 || next === 69)
-    return slow(bytes, start, end);
+  // Whole numbers are exact up to 2^53 (microsecond times have 16 digits); fractions up to 15 digits.
+  const exact =
+    scale === 0 ? mantissa <= Number.MAX_SAFE_INTEGER : digits <= MAX_DIGITS && scale <= 22;
+  if (!exact || next === 101 || next === 69) return slow(bytes, start, end);
   decimalEnd = i;
   if (i === start || (negative && i === start + 1)) return Number.NaN;
   const value = scale === 0 ? mantissa : mantissa / POW10[scale]!;

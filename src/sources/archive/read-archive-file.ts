@@ -15,7 +15,7 @@ export interface ReadArchiveOptions {
 }
 
 /**
- * Reads one archive file: its `.CHECKSUM` first, then the zip, hashed,
+ * Reads one archive file: its `.CHECKSUM` and the zip at once, the zip hashed,
  * unzipped and parsed as it streams in (no temporary file, one file's rows
  * in memory). The rows are returned only once the SHA-256 of the whole zip
  * matches the checksum, so a caller never stores rows of a bad file.
@@ -32,11 +32,9 @@ export async function readArchiveFile<T>(
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal =
     options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
-  const checksumText = await (await get(`${url}.CHECKSUM`, `${name}.CHECKSUM`, signal)).text();
-  const expected = /^[0-9a-f]{64}\b/i.exec(checksumText.trim())?.[0]?.toLowerCase();
-  if (expected === undefined) {
-    throw new ArchiveError('ARCHIVE_CORRUPT', `${name}.CHECKSUM holds no SHA-256`);
-  }
+  // Checksum and zip are asked at once: one round trip per file, not two.
+  const checksum = get(`${url}.CHECKSUM`, `${name}.CHECKSUM`, signal).then((r) => r.text());
+  checksum.catch(() => {});
   const response = await get(url, name, signal);
   if (response.body === null) throw new ArchiveError('ARCHIVE_CORRUPT', `${name}: empty answer`);
   const hash = createHash('sha256');
@@ -55,6 +53,10 @@ export async function readArchiveFile<T>(
     throw new ArchiveError('ARCHIVE_UNAVAILABLE', `${name}: download failed`, { cause });
   }
   const actual = hash.digest('hex');
+  const expected = /^[0-9a-f]{64}\b/i.exec((await checksum).trim())?.[0]?.toLowerCase();
+  if (expected === undefined) {
+    throw new ArchiveError('ARCHIVE_CORRUPT', `${name}.CHECKSUM holds no SHA-256`);
+  }
   if (actual !== expected) {
     throw new ArchiveError(
       'ARCHIVE_CHECKSUM_MISMATCH',
