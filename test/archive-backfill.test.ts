@@ -17,7 +17,7 @@ interface CoverageJson {
   origins: { start_ms: number; end_ms: number; via: string; note?: string }[];
 }
 
-async function setUp(faults: ArchiveFaults, subjects: string[]) {
+async function setUp(faults: ArchiveFaults, subjects: string[], kinds = ['candle']) {
   const server = await startSimServer({ archive: { faults } });
   const tmp = tempDir();
   writeConfig(tmp.dir, {
@@ -27,6 +27,7 @@ async function setUp(faults: ArchiveFaults, subjects: string[]) {
         exchange: 'sim',
         api_url: server.url,
         subjects,
+        kinds,
         granularities: ['1m'],
         settle_ms: 0,
         rate_limit: { tokens_per_interval: 60_000, interval_ms: 60_000 },
@@ -197,5 +198,38 @@ describe('a late daily archive', () => {
     const [btc] = await coverageJson(tmp.dir);
     const noted = btc!.origins.filter((o) => o.note !== undefined);
     expect(noted.map((o) => o.start_ms)).toEqual([Math.floor(now / DAY_MS) * DAY_MS - DAY_MS]);
+  });
+});
+
+describe('trades from aggTrades archives', () => {
+  let server: SimServer;
+  let tmp: ReturnType<typeof tempDir>;
+
+  beforeAll(async () => {
+    ({ server, tmp } = await setUp({}, ['ETH/USDT'], ['trade']));
+  });
+  afterAll(async () => {
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it('stores exactly the market, a month in milliseconds and days in microseconds', {
+    timeout: 120_000,
+  }, async () => {
+    const end = Date.UTC(2025, 0, 3);
+    const run = await runCli(['backfill', '--start', '2024-12-01', '--end', '2025-01-03'], tmp.dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(server.stats().archiveFiles).toBe(3);
+    expect(server.stats().byPath['/api/v3/aggTrades'] ?? 0).toBe(0);
+    const store = await openEmbeddedStore({ dataDir: `${tmp.dir}/data` });
+    try {
+      const series = parseSeries('trade:simx:ETH/USDT');
+      const frame = await store.read(series, { startMs: START, endMs: end });
+      const rows = [...frameRows(frame)].map(({ meta: _m, ...row }) => row);
+      expect(rows).toEqual(server.market.trades('ETH/USDT', { startMs: START, endMs: end }));
+    } finally {
+      await store.close();
+    }
   });
 });
