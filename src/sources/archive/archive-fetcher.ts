@@ -196,13 +196,12 @@ class ArchiveFetcher implements DataFetcher {
         if (!outcome.ok) {
           outcome.release();
           const { error } = outcome;
-          const why = error.code === 'ARCHIVE_NOT_FOUND' ? 'not in the archive' : error.message;
-          yield* this.#restPages(
-            series,
-            piece,
-            options,
-            `${archiveFileName(outcome.file)}: ${why} (${error.code})`,
-          );
+          // Archive errors name their file first.
+          const why =
+            error.code === 'ARCHIVE_NOT_FOUND'
+              ? `${archiveFileName(outcome.file)}: not in the archive`
+              : error.message;
+          yield* this.#restPages(series, piece, options, `${why} (${error.code})`);
           continue;
         }
         yield* this.#filePages(series, piece, outcome, stepMs, options);
