@@ -17,31 +17,24 @@ export function zipOne(name: string, data: Uint8Array, level = 1): Buffer {
   const nameBytes = Buffer.from(name, 'utf8');
   const deflated = deflateRawSync(data, { level });
   const crc = crc32(data);
+  // The fields local header and central record share: version, flags, method, date, crc, sizes, name.
+  const entry = (header: Buffer, at: number) => {
+    header.writeUInt16LE(20, at); // version needed
+    header.writeUInt16LE(8, at + 4); // deflate
+    header.writeUInt16LE(DOS_DATE, at + 8);
+    header.writeUInt32LE(crc, at + 10);
+    header.writeUInt32LE(deflated.length, at + 14);
+    header.writeUInt32LE(data.length, at + 18);
+    header.writeUInt16LE(nameBytes.length, at + 22);
+  };
   const local = Buffer.alloc(30);
   local.writeUInt32LE(LOCAL, 0);
-  local.writeUInt16LE(20, 4); // version needed
-  local.writeUInt16LE(0, 6); // flags
-  local.writeUInt16LE(8, 8); // deflate
-  local.writeUInt16LE(0, 10);
-  local.writeUInt16LE(DOS_DATE, 12);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(deflated.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(nameBytes.length, 26);
-  local.writeUInt16LE(0, 28);
+  entry(local, 4);
   const central = Buffer.alloc(46);
   central.writeUInt32LE(CENTRAL, 0);
   central.writeUInt16LE(20, 4); // made by
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(0, 8);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt16LE(0, 12);
-  central.writeUInt16LE(DOS_DATE, 14);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(deflated.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(nameBytes.length, 28);
-  // extra, comment, disk, internal and external attributes, local header offset: all 0.
+  entry(central, 6);
+  // Extra, comment, disk, attributes and the local header's offset: all 0.
   const centralOffset = local.length + nameBytes.length + deflated.length;
   const end = Buffer.alloc(22);
   end.writeUInt32LE(END, 0);

@@ -31,23 +31,6 @@ import { DownloadSlots } from './download-slots.js';
 import { type ArchiveParser, KlineCsvParser, type ParsedArchive } from './kline-csv-parser.js';
 import { readArchiveFile } from './read-archive-file.js';
 
-/** Kline intervals Binance's archives publish. */
-const ARCHIVE_INTERVALS = new Set([
-  '1s',
-  '1m',
-  '3m',
-  '5m',
-  '15m',
-  '30m',
-  '1h',
-  '2h',
-  '4h',
-  '6h',
-  '8h',
-  '12h',
-  '1d',
-]);
-
 /** Options of {@link createArchiveFetcher}. */
 export interface ArchiveFetcherOptions {
   /** Serves what the archive does not: the current day, unpublished files, faults. */
@@ -159,9 +142,8 @@ class ArchiveFetcher implements DataFetcher {
 
   async *pages(series: Series, range: Range, options: FetchOptions = {}): AsyncGenerator<Page> {
     const stepMs = series.kind === 'candle' ? granularityMs(series.granularity ?? '') : 0;
-    const archived =
-      series.kind === 'trade' ||
-      (ARCHIVE_INTERVALS.has(series.granularity ?? '') && DAY_MS % stepMs === 0);
+    // Archives hold bars up to a day (1w bars do not fit in a month's file).
+    const archived = series.kind === 'trade' || DAY_MS % stepMs === 0;
     // The range ends at the last closed bar: a file whose period ended by then is published.
     const plan = archived ? planArchive(range, range.endMs) : [{ via: 'rest' as const, ...range }];
     const stop = new AbortController();
