@@ -158,6 +158,8 @@ describe.each(FAULTS)('an archive with %s', (_name, faults, code) => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(code);
+    // One line for the bad file, however many chunks stored it.
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('archive:'))).toHaveLength(1);
     expect(server.stats().archiveFaults).toBeGreaterThan(0);
     await expectExact(server, `${tmp.dir}/data`, ['BTC/USDT'], START, END);
     const [btc] = await coverageJson(tmp.dir);

@@ -111,7 +111,7 @@ export const archiveSchema = z
   .object({
     url: z.url().optional(),
     market: z.enum(ARCHIVE_MARKETS).default('spot'),
-    /** Archive files downloaded at once. */
+    /** Archive files held at once by the feed, downloading or waiting to be stored. */
     download_concurrency: positiveInt.max(32).default(4),
     /** Candles of each monthly file compared with REST (one request per month); 0 turns it off. */
     cross_check_bars: z.number().int().min(0).max(1000).default(3),

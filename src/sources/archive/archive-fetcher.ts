@@ -42,7 +42,7 @@ export interface ArchiveFetcherOptions {
   /**
    * Archive files in memory at once across every series of the fetcher
    * (downloading, or waiting to be stored): about 2 MB each for a month of 1m.
-   * @default 6
+   * @default 4
    */
   readonly downloadConcurrency?: number | undefined;
   /** Bounds one file's whole download. @default 120000 */
@@ -113,7 +113,7 @@ class ArchiveFetcher implements DataFetcher {
     this.#baseUrl = options.baseUrl;
     this.#market = options.market ?? 'spot';
     const int = { min: 1, integer: true };
-    this.#concurrency = checkNumber('downloadConcurrency', options.downloadConcurrency, 6, int);
+    this.#concurrency = checkNumber('downloadConcurrency', options.downloadConcurrency, 4, int);
     this.#slots = new DownloadSlots(this.#concurrency);
     this.#timeoutMs = checkNumber('timeoutMs', options.timeoutMs, 120_000, int);
     this.#crossCheckBars = checkNumber('crossCheckBars', options.crossCheckBars, 3, {
