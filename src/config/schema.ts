@@ -147,7 +147,23 @@ export const feedSchema = z
     /** Tracked symbols of this asset class are backfilled on this feed. */
     asset_class: z.string().min(1).default('crypto'),
     /** Bulk archives before REST; `false` turns them off (see {@link archiveSchema}). */
-    archive: z.union([z.literal(false), archiveSchema]).optional(),
+    archive: z
+      .unknown()
+      .transform((value, ctx): false | z.infer<typeof archiveSchema> | undefined => {
+        if (value === undefined || value === false) return value;
+        // Parsed here rather than as a union, so a bad key is named, not "invalid input".
+        const parsed = archiveSchema.safeParse(value);
+        if (parsed.success) return parsed.data;
+        for (const issue of parsed.error.issues) {
+          const message =
+            typeof value === 'object' && value !== null
+              ? issue.message
+              : `expected false or a mapping, got ${JSON.stringify(value)}`;
+          ctx.addIssue({ code: 'custom', path: issue.path, message });
+        }
+        return z.NEVER;
+      })
+      .optional(),
   })
   .strict()
   .superRefine((feed, ctx) => {
