@@ -235,3 +235,34 @@ describe('trades from aggTrades archives', () => {
     }
   });
 });
+
+describe('a day missing inside a monthly archive', () => {
+  let server: SimServer;
+  let tmp: ReturnType<typeof tempDir>;
+
+  beforeAll(async () => {
+    ({ server, tmp } = await setUp({ holes: ['2024-12-15'] }, ['BTC/USDT']));
+  });
+  afterAll(async () => {
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it('is taken over REST, exactly, and reported', { timeout: 120_000 }, async () => {
+    const run = await runCli(['backfill', ...MONTHS], tmp.dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      'no rows from 2024-12-15T00:00:00.000Z to 2024-12-16T00:00:00.000Z',
+    );
+    await expectExact(server, `${tmp.dir}/data`, ['BTC/USDT'], START, END);
+    const [btc] = await coverageJson(tmp.dir);
+    expect(btc!.origins.filter((o) => o.note !== undefined)).toEqual([
+      expect.objectContaining({
+        start_ms: Date.UTC(2024, 11, 15),
+        end_ms: Date.UTC(2024, 11, 16),
+        via: 'rest',
+      }),
+    ]);
+  });
+});

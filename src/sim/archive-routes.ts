@@ -33,6 +33,8 @@ export interface ArchiveFaults {
   truncated?: readonly string[];
   /** These files hold volumes off by one from the market (checksum good): a cross-check catches them. */
   wrongValues?: readonly string[];
+  /** Days (`2024-12-15`) left out of the monthly files that hold them (their daily files are whole). */
+  holes?: readonly string[];
   /** The daily file of the last complete day is not published yet (404). */
   lateDaily?: boolean;
 }
@@ -92,7 +94,9 @@ export class ArchiveRoutes {
       return { ...notFound(), fault: true };
     }
     const wrong = faults.wrongValues?.includes(label) === true;
-    const { zip, sha256 } = this.#zip(file, subject, wrong);
+    const holes =
+      file.period === 'monthly' ? (faults.holes ?? []).filter((day) => day.startsWith(label)) : [];
+    const { zip, sha256 } = this.#zip(file, subject, wrong, holes);
     if (checksum) {
       const bad = faults.badChecksum?.includes(label) === true;
       const digest = bad ? createHash('sha256').update(sha256).digest('hex') : sha256;
@@ -108,25 +112,31 @@ export class ArchiveRoutes {
       status: 200,
       body: cut ? zip.subarray(0, Math.floor(zip.length / 2)) : zip,
       headers: { 'content-type': 'application/zip' },
-      fault: cut || wrong,
+      fault: cut || wrong || holes.length > 0,
     };
   }
 
-  #zip(file: ArchiveFile, subject: string, wrong: boolean): { zip: Buffer; sha256: string } {
-    const key = `${archiveFileName(file)}|${file.market}|${wrong}`;
+  #zip(
+    file: ArchiveFile,
+    subject: string,
+    wrong: boolean,
+    holes: readonly string[],
+  ): { zip: Buffer; sha256: string } {
+    const variant = `${wrong ? 'wrong' : 'good'}${holes.map((h) => `-${h}`).join('')}`;
+    const key = `${archiveFileName(file)}|${file.market}|${variant}`;
     const cached = this.#zips.get(key);
     if (cached !== undefined) return cached;
     const onDisk =
       this.options.cacheDir === undefined
         ? undefined
-        : join(this.options.cacheDir, file.market, wrong ? 'wrong' : 'good', archiveFileName(file));
+        : join(this.options.cacheDir, file.market, variant, archiveFileName(file));
     let zip: Buffer;
     if (onDisk !== undefined && existsSync(onDisk)) {
       zip = readFileSync(onDisk);
     } else {
       zip = zipOne(
         archiveFileName(file).replace(/\.zip$/, '.csv'),
-        this.#csv(file, subject, wrong),
+        this.#csv(file, subject, wrong, holes),
       );
       if (onDisk !== undefined) {
         mkdirSync(dirname(onDisk), { recursive: true });
@@ -140,7 +150,7 @@ export class ArchiveRoutes {
   }
 
   /** The file's CSV, built a day at a time (a month of 1m candles is ~4 MB of text). */
-  #csv(file: ArchiveFile, subject: string, wrong: boolean): Buffer {
+  #csv(file: ArchiveFile, subject: string, wrong: boolean, holes: readonly string[]): Buffer {
     const futures = file.market !== 'spot';
     // Binance moved spot archives to microseconds in 2025; futures kept milliseconds.
     const scale = !futures && file.startMs >= MICROS_SINCE_MS ? 1000 : 1;
@@ -150,6 +160,7 @@ export class ArchiveRoutes {
     }
     const now = this.nowMs();
     for (let day = file.startMs; day < file.endMs; day += DAY_MS) {
+      if (holes.includes(new Date(day).toISOString().slice(0, 10))) continue;
       const range = { startMs: day, endMs: day + DAY_MS };
       let text = '';
       if (file.dataset === 'klines') {

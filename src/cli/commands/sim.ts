@@ -27,15 +27,17 @@ interface SimFlags {
   archiveMissing: string[];
   archiveTruncated: string[];
   archiveWrongValues: string[];
+  archiveHole: string[];
   archiveLateDaily?: boolean;
   archiveCacheDir?: string;
 }
 
 const PERIOD = /^\d{4}-\d{2}(-\d{2})?$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function periods(flag: string, list: string[]): string[] {
+function periods(flag: string, list: string[], shape = PERIOD): string[] {
   for (const p of list) {
-    if (!PERIOD.test(p)) {
+    if (!shape.test(p)) {
       throw new InvalidArgumentError(
         `${flag} must be a month (2024-12) or day (2024-12-05), got '${p}'`,
       );
@@ -87,6 +89,7 @@ export function simServerOptions(flags: SimFlags): SimServerOptions {
         missing: periods('--archive-missing', flags.archiveMissing),
         truncated: periods('--archive-truncated', flags.archiveTruncated),
         wrongValues: periods('--archive-wrong-values', flags.archiveWrongValues),
+        holes: periods('--archive-hole', flags.archiveHole, DAY),
         lateDaily: flags.archiveLateDaily === true,
       },
       ...(flags.archiveCacheDir === undefined ? {} : { cacheDir: flags.archiveCacheDir }),
@@ -184,6 +187,12 @@ export function registerSimCommand(program: Command): void {
     .option(
       '--archive-wrong-values <period>',
       'archive file whose volumes differ from the REST API, checksum good (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--archive-hole <day>',
+      'a day (2024-12-15) left out of its monthly archive file (repeatable)',
       collect,
       [] as string[],
     )

@@ -324,7 +324,7 @@ class ArchiveFetcher implements DataFetcher {
         series,
         hole,
         options,
-        `${name}: no rows for ${hole.endMs - hole.startMs} ms, asked REST`,
+        `${name}: no rows from ${new Date(hole.startMs).toISOString()} to ${new Date(hole.endMs).toISOString()}, asked REST`,
       );
       from = to;
       at = hole.endMs;
