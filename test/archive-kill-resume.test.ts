@@ -28,10 +28,11 @@ describe('an archive backfill killed at random moments', () => {
   let server: SimServer;
   const reference = tempDir();
   const killed = tempDir();
+  const timing = tempDir();
 
   beforeAll(async () => {
     server = await startSimServer({ latencyMs: 20 });
-    for (const dir of [reference.dir, killed.dir]) {
+    for (const dir of [reference.dir, killed.dir, timing.dir]) {
       writeConfig(dir, {
         feeds: [
           {
@@ -52,16 +53,22 @@ describe('an archive backfill killed at random moments', () => {
     await server.close();
     reference.cleanup();
     killed.cleanup();
+    timing.cleanup();
   });
 
   it('resumes to exactly the files of an uninterrupted run', { timeout: 180_000 }, async () => {
     const full = await runCli(ARGS, reference.dir);
+    // Timed once the sim has made its zips, as the killed runs will find them.
+    const began = Date.now();
+    expect((await runCli(ARGS, timing.dir)).code).toBe(0);
+    const fullMs = Date.now() - began;
     expect(full.stderr).toBe('');
     expect(full.code).toBe(0);
     let kills = 0;
     for (let i = 0; i < 4; i++) {
       const child = spawnCli(ARGS, killed.dir);
-      const delayMs = 400 + Math.floor(Math.random() * 1500);
+      // Somewhere inside a run, however fast this machine is today.
+      const delayMs = Math.floor(fullMs * (0.15 + Math.random() * 0.6));
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
       if ((await exited) === null) kills++;

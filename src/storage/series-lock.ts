@@ -2,7 +2,7 @@
  * @module A per-series lock that holds across processes and survives crashes:
  * every read-modify-write of day files and coverage runs under it.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
@@ -17,6 +17,8 @@ const HOST = hostname();
 // as abandoned: a commit takes milliseconds, a slow disk a few seconds.
 const FOREIGN_STALE_MS = 60_000;
 const GIVE_UP_MS = 120_000;
+// An owner writes its lock file right after creating it: a few ms.
+const UNWRITTEN_STALE_MS = 5_000;
 
 interface Owner {
   readonly pid: number;
@@ -85,10 +87,20 @@ async function isStale(file: string): Promise<boolean> {
     owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
   } catch {
     // Gone, or caught between create and write: look again on the next round.
-    return false;
+    // Still unreadable after a while, its owner died between the two (a kill
+    // at that instant): nobody will ever remove it but us.
+    return (await ageMs(file)) > UNWRITTEN_STALE_MS;
   }
   if (owner.host === HOST && typeof owner.pid === 'number') return !alive(owner.pid);
   return typeof owner.atMs !== 'number' || Date.now() - owner.atMs > FOREIGN_STALE_MS;
+}
+
+async function ageMs(file: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(file)).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function alive(pid: number): boolean {
