@@ -2,7 +2,8 @@
  * @module A per-series lock that holds across processes and survives crashes:
  * every read-modify-write of day files and coverage runs under it.
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
@@ -17,8 +18,6 @@ const HOST = hostname();
 // as abandoned: a commit takes milliseconds, a slow disk a few seconds.
 const FOREIGN_STALE_MS = 60_000;
 const GIVE_UP_MS = 120_000;
-// An owner writes its lock file right after creating it: a few ms.
-const UNWRITTEN_STALE_MS = 5_000;
 
 interface Owner {
   readonly pid: number;
@@ -52,10 +51,7 @@ async function acquire(file: string, series: Series): Promise<void> {
   const began = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(file, 'wx');
-      const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
-      await handle.writeFile(JSON.stringify(owner));
-      await handle.close();
+      await claim(file);
       return;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -81,15 +77,38 @@ async function acquire(file: string, series: Series): Promise<void> {
   }
 }
 
+/**
+ * Creates the lock file with its owner already in it: written to a file of
+ * our own, then linked into place, which fails with EEXIST when the lock is
+ * held. A kill at any instant never leaves an empty lock file behind.
+ */
+async function claim(file: string): Promise<void> {
+  const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
+  const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  await writeFile(temp, JSON.stringify(owner), { flag: 'wx' });
+  try {
+    await link(temp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    // A file system without hard links: create, then write (a kill in between
+    // leaves an empty lock, taken over after a minute).
+    const handle = await open(file, 'wx');
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.close();
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
 async function isStale(file: string): Promise<boolean> {
   let owner: Partial<Owner>;
   try {
     owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
   } catch {
-    // Gone, or caught between create and write: look again on the next round.
-    // Still unreadable after a while, its owner died between the two (a kill
-    // at that instant): nobody will ever remove it but us.
-    return (await ageMs(file)) > UNWRITTEN_STALE_MS;
+    // Gone: look again on the next round. Unreadable for a minute: an empty
+    // lock of a version that created it before writing it, killed in between.
+    return (await ageMs(file)) > FOREIGN_STALE_MS;
   }
   if (owner.host === HOST && typeof owner.pid === 'number') return !alive(owner.pid);
   return typeof owner.atMs !== 'number' || Date.now() - owner.atMs > FOREIGN_STALE_MS;
