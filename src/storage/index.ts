@@ -18,5 +18,6 @@ export type {
   ManifestFile,
   ServedDayFile,
   Store,
+  WriteOptions,
   WriteResult,
 } from './store.js';
