@@ -7,7 +7,7 @@ import { parseSeries } from '../src/core/series.js';
 import { SimMarket } from '../src/sim/market.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { runCli, tempDir, writeConfig } from './helpers/cli.js';
+import { runCli, simFeed, tempDir, writeConfig } from './helpers/cli.js';
 import { freePort, killed, startServe } from './helpers/serve.js';
 import { postJson, waitForJob } from './helpers/server-harness.js';
 
@@ -44,16 +44,7 @@ describe('concurrent writers on one data dir', () => {
       try {
         writeConfig(tmp.dir, {
           data_dir: './data',
-          feeds: [
-            {
-              source: 'simx',
-              exchange: 'sim',
-              api_url: sim.url,
-              subjects: ['BTC/USDT'],
-              granularities: ['1m'],
-              concurrency: 4,
-            },
-          ],
+          feeds: [simFeed(sim.url, { concurrency: 4 })],
         });
         const runs = await Promise.all(
           RANGES.map(([start, end]) =>
@@ -143,15 +134,11 @@ describe('concurrent writers on one data dir', () => {
     timeout: 400_000,
   }, async () => {
     const tmp = tempDir();
-    const feed = {
-      source: 'simx',
-      exchange: 'sim',
-      api_url: sim.url,
-      subjects: ['BTC/USDT'],
-      granularities: ['1m'],
-      concurrency: 4,
-    };
-    writeConfig(tmp.dir, { data_dir: './data', feeds: [feed], jobs: { poll_ms: 50 } });
+    writeConfig(tmp.dir, {
+      data_dir: './data',
+      feeds: [simFeed(sim.url, { concurrency: 4 })],
+      jobs: { poll_ms: 50 },
+    });
     const server = await startServe(tmp.dir, await freePort());
     const iso = (ms: number) => new Date(ms).toISOString();
     const H = 3_600_000;

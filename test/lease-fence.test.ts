@@ -5,7 +5,7 @@ import { asCandles } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { tempDir, writeConfig } from './helpers/cli.js';
+import { simFeed, tempDir, writeConfig } from './helpers/cli.js';
 import { freePort, killed, type ServeProcess, startServe } from './helpers/serve.js';
 import { getJson, postJson, waitForJob } from './helpers/server-harness.js';
 
@@ -38,16 +38,7 @@ describe('a worker that lost its job lease', () => {
     sim = await startSimServer({ latencyMs: 20 });
     writeConfig(tmp.dir, {
       data_dir: './data',
-      feeds: [
-        {
-          source: 'simx',
-          exchange: 'sim',
-          api_url: sim.url,
-          subjects: ['BTC/USDT'],
-          granularities: ['1m'],
-          concurrency: 2,
-        },
-      ],
+      feeds: [simFeed(sim.url, { concurrency: 2 })],
       jobs: { lease_ttl_ms: 1_500, heartbeat_ms: 300, poll_ms: 100 },
     });
   });

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCandles } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
+import { seededRandom } from '../src/sim/hash.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
 import { runCli, spawnCli, tempDir, writeConfig } from './helpers/cli.js';
@@ -18,18 +19,6 @@ const END = Date.UTC(2024, 6, 1);
 const DAY = 86_400_000;
 const series = parseSeries('candle:soak:BTC/USDT:1m');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe(`soak: every fault at once, random kills, concurrent writers (seed ${SEED})`, () => {
   let sim: SimServer;
@@ -79,7 +68,7 @@ describe(`soak: every fault at once, random kills, concurrent writers (seed ${SE
   it('ends with exactly the market', {
     timeout: SOAK_MS + 180_000,
   }, async () => {
-    const rand = random(SEED);
+    const rand = seededRandom(SEED);
     const port = await freePort();
     const someRange = () => {
       const from = START + Math.floor(rand() * 170) * DAY + Math.floor(rand() * 24) * 3_600_000;
