@@ -53,3 +53,42 @@ export function writeConfig(dir: string, config: unknown): string {
   writeFileSync(path, stringify(config));
   return path;
 }
+
+/** A running `gapless serve` child process. */
+export interface ServeProcess {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:PORT`, as it printed. */
+  readonly url: string;
+  /** Everything it wrote to stderr so far (its log). */
+  stderr(): string;
+  /** SIGKILL, resolved once it is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts `gapless serve --port 0 ...args` in `cwd`; resolves once it listens. */
+export function startServe(args: string[], cwd: string): Promise<ServeProcess> {
+  const child = spawnCli(['serve', '--port', '0', ...args], cwd);
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return new Promise((done, fail) => {
+    child.stdout?.on('data', (d) => {
+      stdout += d;
+      const url = /gapless listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (url === undefined) return;
+      done({
+        child,
+        url,
+        stderr: () => stderr,
+        kill: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => fail(new Error(`serve exited (${code}): ${stdout} ${stderr}`)));
+  });
+}
