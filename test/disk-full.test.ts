@@ -8,13 +8,21 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameRows } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { runCli, type ServeProcess, startServe, tempDir, writeConfig } from './helpers/cli.js';
+import {
+  runCli,
+  type ServeProcess,
+  spawnCli,
+  startServe,
+  tempDir,
+  writeConfig,
+} from './helpers/cli.js';
 import { getJson, postJson, waitForJob } from './helpers/server-harness.js';
 import { mountTmpfs, resizeTmpfs, tmpfsAvailable, unmountTmpfs } from './helpers/tmpfs.js';
 
@@ -204,6 +212,53 @@ describe.skipIf(!canMount)('a full disk (3 MB tmpfs)', () => {
       await expectExact(sim, disk.dataDir, END);
     } finally {
       await serve?.kill();
+      disk.cleanup();
+    }
+  });
+
+  it('serve whose log goes to the full disk keeps answering, and logs again once there is room', {
+    timeout: 60_000,
+  }, async () => {
+    const disk = fullDiskDir(sim.url);
+    const log = join(disk.dataDir, 'serve.log');
+    const filler = join(disk.dataDir, 'filler');
+    const fd = openSync(log, 'w');
+    fillDisk(filler);
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => done(port));
+      });
+    });
+    const child = spawnCli(['serve', '--port', String(port), '--no-scheduler'], disk.dir, {
+      env: { GAPLESS_LOG_LEVEL: 'info' },
+      stdio: ['ignore', fd, fd],
+    });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      let status = 0;
+      for (let i = 0; i < 200 && status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await getJson(`${url}/api/v1/status`).then(
+          (r) => r.status,
+          () => 0,
+        );
+      }
+      expect(status).toBe(200);
+      for (let i = 0; i < 5; i++) {
+        expect((await getJson(`${url}/reports/backfill/jobs`)).status).toBe(200);
+      }
+      expect(child.exitCode).toBeNull();
+      expect(readFileSync(log, 'utf8')).toBe('');
+      unlinkSync(filler);
+      expect((await getJson(`${url}/api/v1/status`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(readFileSync(log, 'utf8')).toContain('"route":"/api/v1/status"');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      closeSync(fd);
       disk.cleanup();
     }
   });
