@@ -17,8 +17,8 @@ interface Flight<T> {
 /**
  * Runs each keyed piece of work once however many callers want it at the
  * same time. A finished flight keeps answering for `ttlMs`, then is
- * forgotten; a failed one is forgotten at once. A caller that aborts stops waiting at once; the work itself
- * is aborted only when no caller waits any more.
+ * forgotten; a failed one is forgotten at once. A caller that aborts stops
+ * waiting at once; the work itself is aborted only when no caller waits any more.
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
