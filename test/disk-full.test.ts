@@ -73,7 +73,7 @@ function leftovers(dataDir: string): string[] {
   );
 }
 
-/** Fills every byte left on the disk of `dir`. */
+/** Writes `file` until the disk it is on has not a byte left. */
 function fillDisk(file: string): void {
   const fd = openSync(file, 'w');
   const block = Buffer.alloc(4096, 1);
