@@ -13,9 +13,11 @@ import { registerSimCommand } from './commands/sim.js';
 import { registerSymbolsCommand } from './commands/symbols.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
+import { guardOutput } from './output-guard.js';
 import { tuneRuntime } from './runtime.js';
 
 tuneRuntime();
+guardOutput();
 
 const program = new Command('gapless')
   .description('market history without holes: backfill, check, store and serve candles and trades')

@@ -27,6 +27,7 @@ import {
   sliceCandleColumns,
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
+import { asDiskFull } from './disk-full-error.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
 import { ParquetIndex } from './duckdb/parquet-index.js';
@@ -489,19 +490,24 @@ export class EmbeddedStore implements FileStore {
   ): Promise<WriteResult> {
     const dir = seriesDir(this.dataDir, series);
     try {
-      await makeDir(dir);
-    } catch (cause) {
-      throw new StorageError(`cannot create ${dir}`, { cause });
+      try {
+        await makeDir(dir);
+      } catch (cause) {
+        throw new StorageError(`cannot create ${dir}`, { cause });
+      }
+      // Another process (a CLI beside `serve`, a second worker) may merge the same
+      // day files or coverage: the whole read-modify-write holds the series' lock.
+      return await withSeriesLock(this.dataDir, series, async () => {
+        await options.fence?.();
+        const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
+        // Only now that the rows are durable may coverage claim the range.
+        await addCoverage(this.dataDir, series, range);
+        return { rowsWritten, filesWritten };
+      });
+    } catch (error) {
+      // Wherever a full disk surfaced (day file, DuckDB, coverage, lock), it is one error.
+      throw asDiskFull(error, this.dataDir);
     }
-    // Another process (a CLI beside `serve`, a second worker) may merge the same
-    // day files or coverage: the whole read-modify-write holds the series' lock.
-    return withSeriesLock(this.dataDir, series, async () => {
-      await options.fence?.();
-      const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
-      // Only now that the rows are durable may coverage claim the range.
-      await addCoverage(this.dataDir, series, range);
-      return { rowsWritten, filesWritten };
-    });
   }
 
   async #replaceDays(series: Series, dir: string, produce: DayProducer): Promise<number> {

@@ -4,6 +4,7 @@
  */
 
 export { writeFileAtomic } from './atomic-file.js';
+export { asDiskFull, DiskFullError, diskFullCode } from './disk-full-error.js';
 export {
   type EmbeddedStore,
   type EmbeddedStoreOptions,
