@@ -10,10 +10,7 @@ import path from 'node:path';
  * is pulled again, and skipping it keeps a year's pull fast.
  */
 export async function writeFileAtomic(finalPath: string, data: Uint8Array): Promise<void> {
-  const temp = path.join(
-    path.dirname(finalPath),
-    `.${path.basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
+  const temp = tempPathFor(finalPath);
   try {
     await writeFile(temp, data);
     await rename(temp, finalPath);
@@ -21,4 +18,11 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array): Prom
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+function tempPathFor(finalPath: string): string {
+  return path.join(
+    path.dirname(finalPath),
+    `.${path.basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
 }

@@ -74,14 +74,16 @@ export function registerDataBundleRoute(app: Hono<AppEnv>, ctx: ServerContext): 
 async function framed(store: FileStore, series: Series, day: string): Promise<Buffer | undefined> {
   const bytes = await store.readDay(series, day);
   if (bytes === undefined) return undefined;
-  const header = Buffer.from(
-    JSON.stringify({
-      date: day,
-      size_bytes: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-    }),
-  );
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(header.length);
-  return Buffer.concat([length, header, bytes]);
+  const header = JSON.stringify({
+    date: day,
+    size_bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  });
+  // One buffer per frame: length, header (ASCII), bytes.
+  const headerLength = Buffer.byteLength(header);
+  const frame = Buffer.allocUnsafe(4 + headerLength + bytes.length);
+  frame.writeUInt32BE(headerLength, 0);
+  frame.write(header, 4, 'utf8');
+  frame.set(bytes, 4 + headerLength);
+  return frame;
 }

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../../core/errors.js';
 import { makeSeries, type Series } from '../../core/series.js';
@@ -109,14 +110,19 @@ export async function listDayFiles(dataDir: string, series: Series): Promise<Day
     .filter((day): day is string => day !== undefined)
     .sort();
   const files: DayFile[] = [];
+  // Synchronous stats: a year is 365 files, and awaiting a thread-pool round trip for
+  // each made every manifest, bundle and read of the series wait ~20 ms (far more on a
+  // busy machine) for what takes ~1 ms.
   for (const day of days) {
     const file = path.join(dir, `${day}.parquet`);
+    let s: ReturnType<typeof statSync>;
     try {
-      files.push({ day, path: file, sizeBytes: (await stat(file)).size });
+      s = statSync(file, { throwIfNoEntry: false });
     } catch (error) {
-      // Listed a moment ago: another process may have just replaced it; skip only if it is gone.
-      if (!isNotFound(error)) throw new StorageError(`cannot stat ${file}`, { cause: error });
+      throw new StorageError(`cannot stat ${file}`, { cause: error });
     }
+    // Listed a moment ago: another process may have just replaced it; skip only if it is gone.
+    if (s !== undefined) files.push({ day, path: file, sizeBytes: s.size });
   }
   return files;
 }
