@@ -1,5 +1,6 @@
 /** @module Cache files appear whole or not at all: temp file beside the target, then rename. */
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -16,6 +17,18 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array): Prom
     await rename(temp, finalPath);
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** {@link writeFileAtomic}, synchronously: for small files, where thread-pool round trips cost more than the write. */
+export function writeFileAtomicSync(finalPath: string, data: Uint8Array): void {
+  const temp = tempPathFor(finalPath);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, finalPath);
+  } catch (error) {
+    rmSync(temp, { force: true });
     throw error;
   }
 }

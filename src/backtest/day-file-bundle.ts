@@ -20,8 +20,7 @@ export interface BundledFile {
 /**
  * GETs the day files of `days` in one request and hands each to `onFile` as
  * soon as its last byte is in and its hash checks (days the server no longer
- * has are absent); while the promises `onFile` returned for a chunk's files
- * are pending, the rest of the answer waits in the socket. Resolves true when the answer is complete, false when the
+ * has are absent). Resolves true when the answer is complete, false when the
  * server has no bundle route (an older one: pull then falls back to a
  * request per file). A damaged or cut answer rejects with a retryable
  * `SourceError`; the files handed over before it are whole and checked.
@@ -31,7 +30,7 @@ export async function fetchBundle(
   series: Series,
   days: readonly string[],
   http: HttpGetOptions,
-  onFile: (day: string, file: BundledFile) => void | Promise<void>,
+  onFile: (day: string, file: BundledFile) => void,
 ): Promise<boolean> {
   const query = new URLSearchParams({
     source: series.source,
@@ -43,14 +42,7 @@ export async function fetchBundle(
   const url = `${baseUrl}/data/backfill/bundle?${query}`;
   const reader = new BundleReader(url);
   try {
-    await httpGetStream(url, http, (chunk) => {
-      const pending: Promise<void>[] = [];
-      reader.push(chunk, (day, file) => {
-        const done = onFile(day, file);
-        if (done !== undefined) pending.push(done);
-      });
-      if (pending.length > 0) return Promise.all(pending).then(() => undefined);
-    });
+    await httpGetStream(url, http, (chunk) => reader.push(chunk, onFile));
   } catch (error) {
     if (error instanceof NotFoundError) return false;
     throw error;

@@ -48,10 +48,8 @@ export function isRetryable(error: unknown): boolean {
 /**
  * GETs `url` once and hands a 2xx body to `onChunk` as it arrives (so a
  * caller can write what it has while the rest is on the wire); resolves when
- * the body is complete and every promise `onChunk` returned has settled
- * (the body pauses while one is pending). Errors as {@link httpGet},
- * without retries; an error `onChunk` throws (or rejects) ends the request
- * and rejects with it.
+ * the body is complete. Errors as {@link httpGet}, without retries; an error
+ * `onChunk` throws ends the request and rejects with it.
  *
  * `node:http`, not `fetch`: no web-stream layer per chunk, and no 30 ms of
  * loading undici on a CLI's first request.
@@ -59,7 +57,7 @@ export function isRetryable(error: unknown): boolean {
 export function httpGetStream(
   url: string,
   options: HttpGetOptions,
-  onChunk: (chunk: Buffer) => void | Promise<void>,
+  onChunk: (chunk: Buffer) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -100,24 +98,13 @@ export function httpGetStream(
           body.on('end', () => fail(statusError(url, status, Buffer.concat(chunks))));
           return;
         }
-        // The consumer's work on the last chunk: the answer is done when it is.
-        let consumed: Promise<void> = Promise.resolve();
         body.on('data', (chunk: Buffer) => {
           if (settled) return;
-          let pending: Promise<void> | void;
           try {
-            pending = onChunk(chunk);
+            onChunk(chunk);
           } catch (error) {
             fail(error);
-            return;
           }
-          if (pending === undefined) return;
-          // The consumer is busy with this chunk: hold the rest in the socket until it is done.
-          body.pause();
-          consumed = pending.then(() => {
-            body.resume();
-          });
-          consumed.catch(fail);
         });
         body.on('end', () => {
           if (settled) return;
@@ -125,11 +112,8 @@ export function httpGetStream(
             failReading(new Error('the connection closed mid-answer'));
             return;
           }
-          consumed.then(() => {
-            if (settled) return;
-            settled = true;
-            resolve();
-          }, fail);
+          settled = true;
+          resolve();
         });
       },
     );

@@ -99,6 +99,19 @@ export class ParquetIndex {
     return out;
   }
 
+  /**
+   * The hash of `path` cached for exactly the file `stats` describes (size,
+   * mtime, inode), or undefined: what a reader that holds the file open can
+   * trust without hashing it again.
+   */
+  cachedSha256(
+    path: string,
+    stats: { readonly size: number; readonly mtimeMs: number; readonly ino: number },
+  ): string | undefined {
+    const entry = this.#cache.get(path);
+    return entry?.key === `${stats.size}:${stats.mtimeMs}:${stats.ino}` ? entry.sha256 : undefined;
+  }
+
   async #count(paths: string[]): Promise<Map<string, number>> {
     try {
       const pool = await this.#pool();

@@ -101,14 +101,19 @@ export interface DayFile {
   readonly sizeBytes: number;
 }
 
-/** The day files of a series, sorted by day; empty when nothing is stored. */
-export async function listDayFiles(dataDir: string, series: Series): Promise<DayFile[]> {
-  const dir = seriesDir(dataDir, series);
-  const names = await readDirNames(dir);
-  const days = names
+/** The UTC days a series has a day file for, sorted, from one directory listing (no stat). */
+export async function listDays(dataDir: string, series: Series): Promise<string[]> {
+  const names = await readDirNames(seriesDir(dataDir, series));
+  return names
     .map((name) => DAY_FILE_RE.exec(name)?.[1])
     .filter((day): day is string => day !== undefined)
     .sort();
+}
+
+/** The day files of a series, sorted by day; empty when nothing is stored. */
+export async function listDayFiles(dataDir: string, series: Series): Promise<DayFile[]> {
+  const dir = seriesDir(dataDir, series);
+  const days = await listDays(dataDir, series);
   const files: DayFile[] = [];
   // Synchronous stats: a year is 365 files, and awaiting a thread-pool round trip for
   // each made every manifest, bundle and read of the series wait ~20 ms (far more on a
