@@ -107,7 +107,7 @@ export class BacktestRunner {
       const stream = new SubjectStream(
         subject,
         [...days.keys()],
-        (day) => this.#readDay(series, day, days.get(day)!, warnings),
+        (day, into) => this.#readDay(series, day, days.get(day)!, into, warnings),
         resolved.windowSize,
       );
       lanes.push({
@@ -341,10 +341,11 @@ export class BacktestRunner {
     series: Series,
     day: string,
     file: string,
+    into: DayColumns,
     warnings: string[],
   ): Promise<DayColumns> {
     try {
-      return await readDayFile(file);
+      return await readDayFile(file, into);
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       if (this.#client === undefined) {

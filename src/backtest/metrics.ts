@@ -68,13 +68,17 @@ class Blocks {
     this.#input = input;
   }
 
-  /** Loads rows `from ..` (at most a block); returns how many. */
-  load(from: number): number {
+  /**
+   * Loads rows `from ..` (at most a block); returns how many. Only time,
+   * score and success with `all` false.
+   */
+  load(from: number, all = true): number {
     const n = Math.min(BLOCK, this.#input.length - from);
     const i = this.#input;
     read(i.ts, from, this.ts, n);
     read(i.score, from, this.score, n);
     read(i.scoreSuccess, from, this.success, n);
+    if (!all) return n;
     read(i.value, from, this.value, n);
     read(i.entryPrice, from, this.entry, n);
     read(i.resolvedPrice, from, this.resolved, n);
@@ -101,7 +105,7 @@ export function computeMetrics(input: MetricInputs): BacktestMetrics {
   const b = new Blocks(input);
   let now = Number.NEGATIVE_INFINITY;
   for (let from = 0; from < input.length; from += BLOCK) {
-    const rows = b.load(from);
+    const rows = b.load(from, false);
     for (let i = 0; i < rows; i++) if (b.scored(i) && b.ts[i]! > now) now = b.ts[i]!;
   }
   const starts = WINDOW_HOURS.map((h) => now - h * HOUR_S);
