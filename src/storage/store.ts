@@ -111,8 +111,8 @@ export interface FileStore extends Store {
   readonly dataDir: string;
   /** UTC days (`YYYY-MM-DD`) that have a day file, sorted: cheap, no file is opened. */
   days(series: Series): Promise<string[]>;
-  /** The bytes of one day file, or undefined when there is none. */
-  readDay(series: Series, day: string): Promise<Uint8Array | undefined>;
+  /** The bytes of one day file and their hex SHA-256, or undefined when there is none. */
+  readDay(series: Series, day: string): Promise<{ bytes: Uint8Array; sha256: string } | undefined>;
   /** The day files of `series` touching `range` (all when absent), with row counts, sorted by day. */
   manifest(series: Series, range?: Range): Promise<ManifestFile[]>;
   /**
