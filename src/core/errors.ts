@@ -144,6 +144,31 @@ export class StorageError extends GaplessError {
   }
 }
 
+/**
+ * A stored day file is damaged (truncated, not Parquet, rows of another day)
+ * or gone while coverage claims its rows. The message names the file, the
+ * cause and the way out (`gapless verify --repair`).
+ */
+export class DamagedFileError extends GaplessError {
+  static override defaultCategory: ErrorCategory = 'storage';
+
+  /** The file, as the message names it. */
+  readonly file: string;
+  /** What is wrong with it (`footer missing (truncated?)`). */
+  readonly reason: string;
+
+  constructor(
+    file: string,
+    reason: string,
+    options: GaplessErrorOptions & { missing?: boolean } = {},
+  ) {
+    const what = options.missing ? 'missing day file' : 'damaged day file';
+    super('DAMAGED_FILE', `${what} ${file}: ${reason}; run \`gapless verify --repair\``, options);
+    this.file = file;
+    this.reason = reason;
+  }
+}
+
 /** The operation was cancelled through an `AbortSignal`. */
 export class CancelledError extends GaplessError {
   static override defaultCategory: ErrorCategory = 'cancelled';

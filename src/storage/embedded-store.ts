@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
@@ -27,13 +27,14 @@ import {
   sliceCandleColumns,
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
+import { DayFileVerifier } from './day-file-verifier.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
-import { ParquetIndex } from './duckdb/parquet-index.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { makeDir } from './make-dir.js';
 import { encodeCandleDay } from './parquet/candle-encoder.js';
 import { resolveDayFile } from './parquet/day-file-segments.js';
+import { FileDamage, readFooter } from './parquet/footer.js';
 import {
   type DayFile,
   dayFilePath,
@@ -44,6 +45,7 @@ import {
   seriesDir,
   seriesFromSegments,
 } from './parquet/layout.js';
+import { ParquetIndex } from './parquet/parquet-index.js';
 import {
   copyTradeDaySql,
   emptyExportSql,
@@ -59,6 +61,8 @@ import type {
   FileStore,
   ManifestFile,
   ServedDayFile,
+  VerifyOptions,
+  VerifyReport,
   WriteResult,
 } from './store.js';
 
@@ -149,6 +153,7 @@ export class EmbeddedStore implements FileStore {
   #index: ParquetIndex | undefined;
   #aggregator: CandleAggregator | undefined;
   readonly #fsync: boolean;
+  readonly #verifier: DayFileVerifier;
   readonly #mutex = new KeyedMutex();
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -157,6 +162,7 @@ export class EmbeddedStore implements FileStore {
   constructor(dataDir: string, fsync: boolean) {
     this.dataDir = dataDir;
     this.#fsync = fsync;
+    this.#verifier = new DayFileVerifier(dataDir);
   }
 
   /** @inheritDoc */
@@ -207,6 +213,9 @@ export class EmbeddedStore implements FileStore {
             await pool.use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs))),
           );
         } catch (cause) {
+          // A damaged file fails every attempt: name it at once.
+          const damaged = await this.#verifier.diagnose(s, paths);
+          if (damaged !== undefined) throw damaged;
           if (attempt >= READ_ATTEMPTS) {
             throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
               cause,
@@ -243,7 +252,10 @@ export class EmbeddedStore implements FileStore {
         await rename(temp, final);
       } catch (cause) {
         await removeQuietly(temp);
-        throw new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause });
+        throw (
+          (await this.#verifier.diagnose(s, paths)) ??
+          new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause })
+        );
       }
     });
   }
@@ -254,6 +266,16 @@ export class EmbeddedStore implements FileStore {
       const s = parseSeries(series);
       return readCoverage(this.dataDir, s);
     });
+  }
+
+  /** @inheritDoc */
+  verify(series: Series, options?: VerifyOptions): Promise<VerifyReport> {
+    return this.#track(() => this.#verifier.verify(parseSeries(series), options));
+  }
+
+  /** @inheritDoc */
+  assertIntact(series: Series, range: Range): Promise<void> {
+    return this.#track(() => this.#verifier.assertIntact(parseSeries(series), range));
   }
 
   /** The day files of a series, sorted by day (for manifests and tooling). */
@@ -319,7 +341,7 @@ export class EmbeddedStore implements FileStore {
         const dayMs = Date.parse(`${f.day}T00:00:00Z`);
         return dayMs + DAY_MS > range.startMs && dayMs < range.endMs;
       });
-      this.#index ??= new ParquetIndex(() => this.#pool());
+      this.#index ??= new ParquetIndex();
       const described = await this.#index.describe(files.map((f) => f.path));
       const dayOf = new Map(files.map((f) => [f.path, f.day]));
       return described.map((f) => ({
@@ -473,20 +495,33 @@ export class EmbeddedStore implements FileStore {
     // Another process (a CLI beside `serve`, a second worker) may merge the same
     // day files or coverage: the whole read-modify-write holds the series' lock.
     return withSeriesLock(this.dataDir, series, async () => {
-      const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
+      const records =
+        days === 0 ? new Map<string, number>() : await this.#replaceDays(series, dir, produce);
       // Only now that the rows are durable may coverage claim the range.
-      await addCoverage(this.dataDir, series, range);
-      return { rowsWritten, filesWritten };
+      await addCoverage(this.dataDir, series, range, records);
+      return { rowsWritten, filesWritten: records.size };
     });
   }
 
-  async #replaceDays(series: Series, dir: string, produce: DayProducer): Promise<number> {
+  // Swaps in the day files `produce` writes; returns the rows of each, by day.
+  async #replaceDays(
+    series: Series,
+    dir: string,
+    produce: DayProducer,
+  ): Promise<Map<string, number>> {
     const existing = new Set(await readDirNames(dir));
     const written: TempFile[] = [];
     try {
       // Each producer flushes its files before any rename, so a crash never
       // swaps in a file whose data is not on disk.
       await produce(dir, existing, written);
+      // Its footer is read back before a file replaces anything: the rows it
+      // holds go into coverage, and a file that cannot be read never goes in.
+      const records = new Map(
+        await Promise.all(
+          written.map(async (w) => [path.basename(w.final, '.parquet'), await rowsOf(w)] as const),
+        ),
+      );
       // Every day is on disk: swap them all in. A rename is atomic per file.
       await Promise.all(
         written.map(async ({ temp, final }) => {
@@ -498,7 +533,7 @@ export class EmbeddedStore implements FileStore {
         }),
       );
       if (this.#fsync) await fsyncDir(dir);
-      return written.length;
+      return records;
     } catch (error) {
       await Promise.all(written.map((w) => removeQuietly(w.temp)));
       throw error instanceof StorageError
@@ -530,8 +565,11 @@ export class EmbeddedStore implements FileStore {
           ]);
           const old = await pool
             .use((c) => c.run(readSql('candle', [final], day.startMs, day.startMs + DAY_MS)))
-            .catch((cause: unknown) => {
-              throw new StorageError(`cannot read ${final} to merge into it`, { cause });
+            .catch(async (cause: unknown) => {
+              throw (
+                (await this.#verifier.diagnose(series, [final])) ??
+                new StorageError(`cannot read ${final} to merge into it`, { cause })
+              );
             });
           rows = mergeCandleColumns(rows, asCandles(frameFromResult(series, old)));
         }
@@ -581,7 +619,11 @@ export class EmbeddedStore implements FileStore {
               await c.run(sql);
             } catch (cause) {
               failed = true;
-              throw new StorageError(`cannot write ${final}`, { cause });
+              const merged = existing.has(name) ? [final] : [];
+              throw (
+                (await this.#verifier.diagnose(series, merged)) ??
+                new StorageError(`cannot write ${final}`, { cause })
+              );
             }
           }
         });
@@ -604,6 +646,23 @@ export class EmbeddedStore implements FileStore {
     } finally {
       await pool.use((c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
     }
+  }
+}
+
+// The rows of a temp file just written, from its footer.
+async function rowsOf({ temp, final }: TempFile): Promise<number> {
+  try {
+    const handle = await open(temp, 'r');
+    try {
+      return Number((await readFooter(handle)).metadata.num_rows);
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    const why = cause instanceof FileDamage ? `: ${cause.message}` : '';
+    throw new StorageError(`cannot write ${final}: the file written is unreadable${why}`, {
+      cause,
+    });
   }
 }
 

@@ -13,10 +13,14 @@ export { KeyedMutex } from './keyed-mutex.js';
 export { makeDir } from './make-dir.js';
 export type {
   BarColumns,
+  DayFileFinding,
   DayFileSegments,
   FileStore,
   ManifestFile,
+  QuarantinedFile,
   ServedDayFile,
   Store,
+  VerifyOptions,
+  VerifyReport,
   WriteResult,
 } from './store.js';
