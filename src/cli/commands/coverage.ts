@@ -7,14 +7,15 @@ import { type Series, seriesId, seriesStepMs } from '../../core/series.js';
 import { formatTime, parseTime } from '../../core/time.js';
 import type { DayFileFinding } from '../../storage/index.js';
 import { type CommonFlags, openApp } from '../app.js';
-import { withCommonFlags, withSelectionFlags } from '../options.js';
+import {
+  type SelectionFlags,
+  selectionOf,
+  withCommonFlags,
+  withSelectionFlags,
+} from '../options.js';
 import { findingJson } from './verify.js';
 
-interface CoverageFlags extends CommonFlags {
-  feed?: string[];
-  symbols?: string[];
-  kind?: string[];
-  granularity?: string[];
+interface CoverageFlags extends CommonFlags, SelectionFlags {
   start?: string;
   end?: string;
   json?: boolean;
@@ -37,12 +38,7 @@ export function registerCoverageCommand(program: Command): void {
     .action(async (flags: CoverageFlags) => {
       const app = await openApp(flags);
       try {
-        const series = selectSeries(app.config, {
-          feeds: flags.feed,
-          subjects: flags.symbols,
-          kinds: flags.kind,
-          granularities: flags.granularity,
-        });
+        const series = selectSeries(app.config, selectionOf(flags));
         const reports = [];
         for (const s of series) {
           const covered = await app.store.coverage(s);

@@ -6,13 +6,14 @@ import { parseTime } from '../../core/time.js';
 import type { DayFileFinding, VerifyReport } from '../../storage/index.js';
 import { type CommonFlags, openApp } from '../app.js';
 import { EXIT } from '../exit-codes.js';
-import { withCommonFlags, withSelectionFlags } from '../options.js';
+import {
+  type SelectionFlags,
+  selectionOf,
+  withCommonFlags,
+  withSelectionFlags,
+} from '../options.js';
 
-interface VerifyFlags extends CommonFlags {
-  feed?: string[];
-  symbols?: string[];
-  kind?: string[];
-  granularity?: string[];
+interface VerifyFlags extends CommonFlags, SelectionFlags {
   start?: string;
   end?: string;
   repair?: boolean;

@@ -105,44 +105,69 @@ async function checkRows(
   day: string,
 ): Promise<void> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const expected = Number(metadata.num_rows);
-  for (const name of series.kind === 'candle' ? CANDLE_COLUMNS : TRADE_COLUMNS) {
-    const values: unknown[] = [];
-    try {
-      await parquetRead({
-        file: file as ArrayBuffer,
-        metadata,
-        columns: [name],
-        compressors: CODECS,
-        parsers: MS_PARSERS,
-        onChunk: (chunk) => {
-          for (let i = 0; i < chunk.columnData.length; i++) values.push(chunk.columnData[i]);
-        },
+  const columns = series.kind === 'candle' ? CANDLE_COLUMNS : TRADE_COLUMNS;
+  const decoded = new Map<string, number>(columns.map((name) => [name, 0]));
+  const read = (names: readonly string[]) =>
+    parquetRead({
+      file: file as ArrayBuffer,
+      metadata,
+      columns: [...names],
+      compressors: CODECS,
+      parsers: MS_PARSERS,
+      onChunk: ({ columnName, columnData, rowStart }) => {
+        checkValues(columnName, columnData, rowStart, series, dayMs, day);
+        decoded.set(columnName, (decoded.get(columnName) ?? 0) + columnData.length);
+      },
+    });
+  try {
+    // All columns at once: one pass over the file, ~1 ms per 1m candle day.
+    await read(columns);
+  } catch (error) {
+    if (error instanceof FileDamage) throw error;
+    // Which column: each alone, only for a file already known to be damaged.
+    for (const name of columns) {
+      await read([name]).catch((cause: unknown) => {
+        if (cause instanceof FileDamage) throw cause;
+        throw new FileDamage(`cannot decode column ${name}: ${(cause as Error).message}`);
       });
-    } catch (error) {
-      throw new FileDamage(`cannot decode column ${name}: ${(error as Error).message}`);
     }
-    if (values.length !== expected) {
-      throw new FileDamage(`footer says ${expected} rows, column ${name} has ${values.length}`);
+    throw new FileDamage(`cannot decode: ${(error as Error).message}`);
+  }
+  const expected = Number(metadata.num_rows);
+  for (const [name, rows] of decoded) {
+    if (rows !== expected) {
+      throw new FileDamage(`footer says ${expected} rows, column ${name} has ${rows}`);
     }
-    if (name === 'ts_event') {
-      for (let i = 0; i < values.length; i++) {
-        const ts = Number(values[i]);
-        if (!(ts >= dayMs && ts < dayMs + DAY_MS)) {
-          const at = Number.isFinite(ts) ? formatTime(ts) : String(values[i]);
-          throw new FileDamage(`row ${i} at ${at} is not of ${day}`);
-        }
+  }
+}
+
+// Every `ts_event` inside the day; the series columns naming the series.
+function checkValues(
+  name: string,
+  values: ArrayLike<unknown>,
+  rowStart: number,
+  series: Series,
+  dayMs: number,
+  day: string,
+): void {
+  if (name === 'ts_event') {
+    for (let i = 0; i < values.length; i++) {
+      const ts = Number(values[i]);
+      if (!(ts >= dayMs && ts < dayMs + DAY_MS)) {
+        const at = Number.isFinite(ts) ? formatTime(ts) : String(values[i]);
+        throw new FileDamage(`row ${rowStart + i} at ${at} is not of ${day}`);
       }
     }
-    const named = (NAMED as readonly string[]).includes(name)
-      ? series[name as (typeof NAMED)[number]]
-      : undefined;
-    if (named !== undefined) {
-      for (let i = 0; i < values.length; i++) {
-        if (values[i] !== named) {
-          throw new FileDamage(`row ${i} names ${name} '${String(values[i])}', not '${named}'`);
-        }
-      }
+  }
+  const named = (NAMED as readonly string[]).includes(name)
+    ? series[name as (typeof NAMED)[number]]
+    : undefined;
+  if (named === undefined) return;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== named) {
+      throw new FileDamage(
+        `row ${rowStart + i} names ${name} '${String(values[i])}', not '${named}'`,
+      );
     }
   }
 }
