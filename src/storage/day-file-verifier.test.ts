@@ -89,6 +89,27 @@ describe('verify', () => {
     await store.close();
   });
 
+  it('a writer that died between its rename and its coverage update leaves no finding', async () => {
+    const store = await fresh();
+    const first = { startMs: T0, endMs: T0 + DAY / 2 };
+    const second = { startMs: T0 + DAY / 2, endMs: T0 + DAY };
+    const coverageFile = path.join(
+      store.dataDir,
+      '.gapless/coverage/sim/BTC%2FUSDT/candle/1m.json',
+    );
+    await store.write(candles, first, market.candles('BTC/USDT', '1m', first));
+    const before = readFileSync(coverageFile);
+    await store.write(candles, second, market.candles('BTC/USDT', '1m', second));
+    // The day file holds both halves; coverage, as before the second write.
+    writeFileSync(coverageFile, before);
+    expect((await store.verify(candles)).findings).toEqual([]);
+    await expect(store.assertIntact(candles, { startMs: T0, endMs: T0 + DAY })).resolves.toBe(
+      undefined,
+    );
+    expect(await store.coverage(candles)).toEqual([first]);
+    await store.close();
+  });
+
   it('a repair of a weekly series drops the whole bar of the damaged day', async () => {
     const store = await fresh();
     const weekly = parseSeries('candle:sim:BTC/USDT:1w');
