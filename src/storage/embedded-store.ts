@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { open, readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
@@ -518,9 +518,7 @@ export class EmbeddedStore implements FileStore {
       // Its footer is read back before a file replaces anything: the rows it
       // holds go into coverage, and a file that cannot be read never goes in.
       const records = new Map(
-        await Promise.all(
-          written.map(async (w) => [path.basename(w.final, '.parquet'), await rowsOf(w)] as const),
-        ),
+        written.map((w) => [path.basename(w.final, '.parquet'), rowsOf(w)] as const),
       );
       // Every day is on disk: swap them all in. A rename is atomic per file.
       await Promise.all(
@@ -650,13 +648,13 @@ export class EmbeddedStore implements FileStore {
 }
 
 // The rows of a temp file just written, from its footer.
-async function rowsOf({ temp, final }: TempFile): Promise<number> {
+function rowsOf({ temp, final }: TempFile): number {
   try {
-    const handle = await open(temp, 'r');
+    const fd = openSync(temp, 'r');
     try {
-      return Number((await readFooter(handle)).metadata.num_rows);
+      return Number(readFooter(fd).metadata.num_rows);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (cause) {
     const why = cause instanceof FileDamage ? `: ${cause.message}` : '';

@@ -2,7 +2,7 @@
  * @module Whether one day file is what its name says: a Parquet file whose
  * footer, columns and rows belong to its series and day.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { type Compressors, type FileMetaData, parquetRead } from 'hyparquet';
 import { compressors as pureCompressors } from 'hyparquet-compressors';
@@ -47,25 +47,25 @@ export async function checkDayFile(
   day: string,
   options: DayFileCheckOptions,
 ): Promise<number | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new StorageError(`cannot open ${path}`, { cause: error });
   }
   try {
-    const { metadata } = await readFooter(handle);
+    const { metadata } = readFooter(fd);
     const dayMs = Date.parse(`${day}T00:00:00Z`);
     checkColumns(metadata, series);
     checkStatistics(metadata, dayMs, day);
-    if (options.deep) await checkRows(await handle.readFile(), metadata, series, dayMs, day);
+    if (options.deep) await checkRows(readFileSync(fd), metadata, series, dayMs, day);
     return Number(metadata.num_rows);
   } catch (error) {
     if (error instanceof FileDamage) throw error;
     throw new StorageError(`cannot read ${path}`, { cause: error });
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -100,14 +100,19 @@ export interface DayFile {
   readonly sizeBytes: number;
 }
 
-/** The day files of a series, sorted by day; empty when nothing is stored. */
-export async function listDayFiles(dataDir: string, series: Series): Promise<DayFile[]> {
-  const dir = seriesDir(dataDir, series);
-  const names = await readDirNames(dir);
-  const days = names
+/** The UTC days that have a day file in the series folder, sorted: one `readdir`, no `stat`. */
+export async function listDays(dataDir: string, series: Series): Promise<string[]> {
+  const names = await readDirNames(seriesDir(dataDir, series));
+  return names
     .map((name) => DAY_FILE_RE.exec(name)?.[1])
     .filter((day): day is string => day !== undefined)
     .sort();
+}
+
+/** The day files of a series, sorted by day; empty when nothing is stored. */
+export async function listDayFiles(dataDir: string, series: Series): Promise<DayFile[]> {
+  const dir = seriesDir(dataDir, series);
+  const days = await listDays(dataDir, series);
   const files: DayFile[] = [];
   for (const day of days) {
     const file = path.join(dir, `${day}.parquet`);
