@@ -149,6 +149,9 @@ describe('damaged day files through the CLI', () => {
     const clean = await runCli(['verify'], tmp.dir);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/^checked 2 day files of 1 series in \d+\.\d s: no damage\n$/);
+    const selected = await runCli(['verify', '-s', 'BTC/USDT', '-g', '1m', '--quick'], tmp.dir);
+    expect(selected.code).toBe(0);
+    expect(selected.stdout).toMatch(/^checked 2 day files of 1 series in \d+\.\d s: no damage\n$/);
 
     const refill = await runCli(['backfill', ...RANGE], tmp.dir);
     expect(refill.stderr).toBe('');
@@ -228,6 +231,14 @@ describe('GET /api/v1/status counts damaged files', () => {
       truncateSync(join(dir, '2024-01-02.parquet'), 100);
       writeFileSync(join(dir, '2024-01-03.parquet'), 'garbage');
       expect(await status()).toMatchObject({ damaged_files: 2, total_records: 1440 });
+      // The data API names no path to clients, but says what kind of failure it is.
+      const history = await getJson(
+        `${server.url}/api/v1/historical/BTC-USDT?start=2024-01-01&end=2024-01-04`,
+      );
+      expect(history.status).toBe(500);
+      expect(history.body).toEqual({
+        error: { code: 'DAMAGED_FILE', message: 'storage failure; see the server log' },
+      });
 
       const report = await store.verify(s, { repair: true });
       expect(report.quarantined.map((q) => q.day)).toEqual(['2024-01-02', '2024-01-03']);

@@ -46,15 +46,11 @@ export function registerVerifyCommand(program: Command): void {
       const app = await openApp(flags);
       const reports: VerifyReport[] = [];
       try {
-        const selected =
-          (flags.feed ?? flags.symbols ?? flags.kind ?? flags.granularity)
-            ? selectSeries(app.config, {
-                feeds: flags.feed,
-                subjects: flags.symbols,
-                kinds: flags.kind,
-                granularities: flags.granularity,
-              })
-            : await app.store.listSeries();
+        // No selection: every series in the data dir, configured or not.
+        const selection = selectionOf(flags);
+        const selected = Object.values(selection).some((v) => v !== undefined)
+          ? selectSeries(app.config, selection)
+          : await app.store.listSeries();
         for (const s of selected) {
           reports.push(
             await app.store.verify(s, { deep: !flags.quick, repair: flags.repair, range }),
