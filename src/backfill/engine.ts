@@ -99,6 +99,11 @@ export interface FillOptions extends FetchEvents {
    * @default false
    */
   readonly wholeWindows?: boolean | undefined;
+  /**
+   * Checked under the series lock before each write commits; throwing
+   * refuses it. A flight joined by several callers uses its creator's fence.
+   */
+  readonly fence?: (() => Promise<void>) | undefined;
 }
 
 /** What one `fill` did. */
@@ -442,6 +447,7 @@ export class BackfillEngine {
         () =>
           fillWindow(store, fetcher, series, window, {
             signal,
+            fence: options.fence,
             onRetry: (info) => {
               metrics.retryTotal.inc(labels);
               options.onRetry?.(info);

@@ -35,6 +35,8 @@ export interface WindowFill {
 export interface FillWindowOptions extends FetchEvents {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((progress: WindowProgress) => void) | undefined;
+  /** Checked under the series lock before each write commits (see `WriteOptions.fence`). */
+  readonly fence?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -61,9 +63,10 @@ export async function fillWindow(
 
   const write = async (chunk: Chunk<Row[] | CandleColumns>): Promise<void> => {
     lastWrite = lastWrite.then(async () => {
+      const writeOptions = { fence: options.fence };
       const result = Array.isArray(chunk.rows)
-        ? await store.write(series, chunk.range, chunk.rows)
-        : await store.writeCandles!(series, chunk.range, chunk.rows);
+        ? await store.write(series, chunk.range, chunk.rows, writeOptions)
+        : await store.writeCandles!(series, chunk.range, chunk.rows, writeOptions);
       rowsWritten += result.rowsWritten;
       coveredMs += chunk.range.endMs - chunk.range.startMs;
       options.onProgress?.({

@@ -63,6 +63,7 @@ import type {
   ServedDayFile,
   VerifyOptions,
   VerifyReport,
+  WriteOptions,
   WriteResult,
 } from './store.js';
 
@@ -166,32 +167,48 @@ export class EmbeddedStore implements FileStore {
   }
 
   /** @inheritDoc */
-  write(series: Series, range: Range, rows: readonly Row[]): Promise<WriteResult> {
+  write(
+    series: Series,
+    range: Range,
+    rows: readonly Row[],
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     return this.#track(async () => {
       const s = parseSeries(series);
       const r = makeRange(range?.startMs, range?.endMs, 'write range');
       if (!Array.isArray(rows)) throw new InvalidArgumentError('rows must be an array', 'BAD_ROW');
       if (s.kind === 'candle') {
-        return this.#writeCandles(s, r, candleColumns(candleBatch(rows as readonly Candle[], r)));
+        const columns = candleColumns(candleBatch(rows as readonly Candle[], r));
+        return this.#writeCandles(s, r, columns, options);
       }
       const batch = tradeBatch(rows as readonly Trade[], r);
       return this.#mutex.run(seriesId(s), () =>
-        this.#commit(s, r, batch.order.length, batch.days.length, (dir, existing, written) =>
-          this.#copyTradeDays(s, dir, batch, existing, written),
+        this.#commit(
+          s,
+          r,
+          batch.order.length,
+          batch.days.length,
+          options,
+          (dir, existing, written) => this.#copyTradeDays(s, dir, batch, existing, written),
         ),
       );
     });
   }
 
   /** @inheritDoc */
-  writeCandles(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult> {
+  writeCandles(
+    series: Series,
+    range: Range,
+    columns: CandleColumns,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     return this.#track(async () => {
       const s = parseSeries(series);
       if (s.kind !== 'candle') {
         throw new InvalidArgumentError(`${seriesId(s)} holds trades, not candles`, 'BAD_ROW');
       }
       const r = makeRange(range?.startMs, range?.endMs, 'write range');
-      return this.#writeCandles(s, r, checkedCandleColumns(columns, r));
+      return this.#writeCandles(s, r, checkedCandleColumns(columns, r), options);
     });
   }
 
@@ -469,10 +486,15 @@ export class EmbeddedStore implements FileStore {
     return promise;
   }
 
-  #writeCandles(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult> {
+  #writeCandles(
+    series: Series,
+    range: Range,
+    columns: CandleColumns,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
     const days = daySlices(columns.length, (k) => columns.tsMs[k]!);
     return this.#mutex.run(seriesId(series), () =>
-      this.#commit(series, range, columns.length, days.length, (dir, existing, written) =>
+      this.#commit(series, range, columns.length, days.length, options, (dir, existing, written) =>
         this.#encodeCandleDays(series, dir, columns, days, existing, written),
       ),
     );
@@ -484,6 +506,7 @@ export class EmbeddedStore implements FileStore {
     range: Range,
     rowsWritten: number,
     days: number,
+    options: WriteOptions,
     produce: DayProducer,
   ): Promise<WriteResult> {
     const dir = seriesDir(this.dataDir, series);
@@ -495,6 +518,7 @@ export class EmbeddedStore implements FileStore {
     // Another process (a CLI beside `serve`, a second worker) may merge the same
     // day files or coverage: the whole read-modify-write holds the series' lock.
     return withSeriesLock(this.dataDir, series, async () => {
+      await options.fence?.();
       const records =
         days === 0 ? new Map<string, number>() : await this.#replaceDays(series, dir, produce);
       // Only now that the rows are durable may coverage claim the range.

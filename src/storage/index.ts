@@ -22,5 +22,6 @@ export type {
   Store,
   VerifyOptions,
   VerifyReport,
+  WriteOptions,
   WriteResult,
 } from './store.js';

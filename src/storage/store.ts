@@ -10,6 +10,17 @@ export interface WriteResult {
   readonly filesWritten: number;
 }
 
+/** Options of one write. */
+export interface WriteOptions {
+  /**
+   * Runs under the series' cross-process lock just before the rows replace
+   * the stored ones; throwing refuses the write. A job worker checks here that
+   * its lease is still its own, so a worker that lost the job never commits
+   * beside its successor.
+   */
+  readonly fence?: (() => Promise<void>) | undefined;
+}
+
 /**
  * Where series live. Every store reads a range, writes rows idempotently and
  * keeps coverage as its own metadata (an empty window the source confirmed is
@@ -22,12 +33,22 @@ export interface Store {
    * rest of the series is untouched. Coverage is updated only after the rows
    * are durable, so a crash never leaves coverage that claims missing rows.
    */
-  write(series: Series, range: Range, rows: readonly Row[]): Promise<WriteResult>;
+  write(
+    series: Series,
+    range: Range,
+    rows: readonly Row[],
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   /**
    * `write` for candles handed over as columns, when the store can take them
    * so: no object per row, for bulk loads. Same contract.
    */
-  writeCandles?(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult>;
+  writeCandles?(
+    series: Series,
+    range: Range,
+    columns: CandleColumns,
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   /** Rows with `startMs <= ts < endMs`, sorted, as columns. */
   read(series: Series, range: Range): Promise<Frame>;
   /** Covered ranges of the series, sorted, merged. */

@@ -53,3 +53,15 @@ export function writeConfig(dir: string, config: unknown): string {
   writeFileSync(path, stringify(config));
   return path;
 }
+
+/** A feed of `gapless.yaml` on the sim server at `url`: BTC/USDT 1m candles, `overrides` on top. */
+export function simFeed(url: string, overrides: Record<string, unknown> = {}) {
+  return {
+    source: 'simx',
+    exchange: 'sim',
+    api_url: url,
+    subjects: ['BTC/USDT'],
+    granularities: ['1m'],
+    ...overrides,
+  };
+}
