@@ -132,6 +132,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
 interface TempFile {
   readonly temp: string;
   readonly final: string;
+  /** Rows in it, when the producer knows (candles); read from its footer otherwise (trades). */
+  readonly rows?: number;
 }
 
 // Writes temp files for the days of one write, flushed, listing them in `written`.
@@ -539,10 +541,9 @@ export class EmbeddedStore implements FileStore {
       // Each producer flushes its files before any rename, so a crash never
       // swaps in a file whose data is not on disk.
       await produce(dir, existing, written);
-      // Its footer is read back before a file replaces anything: the rows it
-      // holds go into coverage, and a file that cannot be read never goes in.
+      // The rows of each file go into coverage, for `verify` to hold it to.
       const records = new Map(
-        written.map((w) => [path.basename(w.final, '.parquet'), rowsOf(w)] as const),
+        written.map((w) => [path.basename(w.final, '.parquet'), w.rows ?? rowsOf(w)] as const),
       );
       // Every day is on disk: swap them all in. A rename is atomic per file.
       await Promise.all(
@@ -596,7 +597,7 @@ export class EmbeddedStore implements FileStore {
           rows = mergeCandleColumns(rows, asCandles(frameFromResult(series, old)));
         }
         const temp = tempPathFor(final);
-        written.push({ temp, final });
+        written.push({ temp, final, rows: rows.length });
         try {
           const bytes = await encodeCandleDay(series, rows);
           await writeFile(temp, bytes, { flag: 'wx', flush: this.#fsync });
@@ -671,7 +672,8 @@ export class EmbeddedStore implements FileStore {
   }
 }
 
-// The rows of a temp file just written, from its footer.
+// The rows of a temp file just written, from its footer; a file DuckDB
+// wrote that cannot be read back never replaces anything.
 function rowsOf({ temp, final }: TempFile): number {
   try {
     const fd = openSync(temp, 'r');
