@@ -8,7 +8,7 @@ import { SimMarket } from '../src/sim/market.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
 import { runCli, simFeed, tempDir, writeConfig } from './helpers/cli.js';
-import { freePort, killed, startServe } from './helpers/serve.js';
+import { startServe } from './helpers/serve.js';
 import { postJson, waitForJob } from './helpers/server-harness.js';
 
 // Several `gapless backfill` processes on one data dir, one series, overlapping
@@ -139,7 +139,7 @@ describe('concurrent writers on one data dir', () => {
       feeds: [simFeed(sim.url, { concurrency: 4 })],
       jobs: { poll_ms: 50 },
     });
-    const server = await startServe(tmp.dir, await freePort());
+    const server = await startServe(tmp.dir);
     const iso = (ms: number) => new Date(ms).toISOString();
     const H = 3_600_000;
     try {
@@ -178,7 +178,7 @@ describe('concurrent writers on one data dir', () => {
         }
       }
     } finally {
-      await killed(server.child);
+      await server.kill();
       tmp.cleanup();
     }
   });

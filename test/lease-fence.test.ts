@@ -6,7 +6,7 @@ import { parseSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
 import { simFeed, tempDir, writeConfig } from './helpers/cli.js';
-import { freePort, killed, type ServeProcess, startServe } from './helpers/serve.js';
+import { type ServeProcess, startServe } from './helpers/serve.js';
 import { getJson, postJson, waitForJob } from './helpers/server-harness.js';
 
 const START = Date.UTC(2024, 0, 1);
@@ -46,7 +46,7 @@ describe('a worker that lost its job lease', () => {
   afterAll(async () => {
     for (const s of servers) {
       s.child.kill('SIGCONT');
-      await killed(s.child);
+      await s.kill();
     }
     await sim?.close();
     tmp.cleanup();
@@ -55,7 +55,7 @@ describe('a worker that lost its job lease', () => {
   it('commits nothing after its successor finished, and the data stays exact', {
     timeout: 120_000,
   }, async () => {
-    const first = await startServe(tmp.dir, await freePort());
+    const first = await startServe(tmp.dir, { env: { GAPLESS_LOG_LEVEL: 'warn' } });
     servers.push(first);
     const created = await postJson(`${first.url}/reports/backfill`, {
       ...{ source: 'simx', subject: 'BTC/USDT', kind: 'candle', granularity: '1m' },
@@ -90,7 +90,7 @@ describe('a worker that lost its job lease', () => {
       }
       await sleep(30);
     }
-    const second = await startServe(tmp.dir, await freePort());
+    const second = await startServe(tmp.dir, { env: { GAPLESS_LOG_LEVEL: 'warn' } });
     servers.push(second);
     const done = await waitForJob(second.url, id, 90_000);
     expect(done.status).toBe('completed');

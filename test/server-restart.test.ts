@@ -6,7 +6,7 @@ import { makeSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { tempDir, writeConfig } from './helpers/cli.js';
 import { freshDatabase, postgresAvailable } from './helpers/postgres.js';
-import { freePort, killed, type ServeProcess, startServe } from './helpers/serve.js';
+import { freePort, type ServeProcess, startServe } from './helpers/serve.js';
 import { getJson, MODES, postJson } from './helpers/server-harness.js';
 
 const pgAvailable = await postgresAvailable();
@@ -45,7 +45,7 @@ for (const mode of MODES) {
       });
 
       afterAll(async () => {
-        if (server) await killed(server.child);
+        await server?.kill();
         await sim?.close();
         await db?.drop();
         tmp.cleanup();
@@ -53,9 +53,9 @@ for (const mode of MODES) {
 
       it('resumes the job from its cursor and ends with exactly the rows the source has', async () => {
         const port = await freePort();
-        const env = db ? { DATABASE_URL: db.url } : {};
+        const env = { GAPLESS_LOG_LEVEL: 'warn', ...(db ? { DATABASE_URL: db.url } : {}) };
         const url = `http://127.0.0.1:${port}`;
-        server = await startServe(tmp.dir, port, env);
+        server = await startServe(tmp.dir, { port, env });
 
         const created = await postJson(`${url}/reports/backfill`, {
           source: 'simx',
@@ -81,11 +81,11 @@ for (const mode of MODES) {
           }
           await new Promise((r) => setTimeout(r, 50));
         }
-        await killed(server.child);
+        await server.kill();
         const requestsBeforeKill = sim.stats().dataRequests;
         sim.resetStats();
 
-        server = await startServe(tmp.dir, port, env);
+        server = await startServe(tmp.dir, { port, env });
         const resumed = (await getJson(`${url}/reports/backfill/jobs/${id}`)).body as {
           cursor_ms: number;
         };

@@ -60,7 +60,7 @@ describe(`soak: every fault at once, random kills, concurrent writers (seed ${SE
 
   afterAll(async () => {
     for (const child of children) await killed(child);
-    if (server) await killed(server.child);
+    await server?.kill();
     await sim?.close();
     tmp.cleanup();
   });
@@ -76,7 +76,7 @@ describe(`soak: every fault at once, random kills, concurrent writers (seed ${SE
       return { from, to };
     };
     const iso = (ms: number) => new Date(ms).toISOString();
-    server = await startServe(tmp.dir, port);
+    server = await startServe(tmp.dir, { port });
     const ends = { clisKilled: 0, serveKilled: 0, jobs: 0, clisDone: 0 };
     const deadline = Date.now() + SOAK_MS;
     // Two CLI writers, each started again when it ends or is killed.
@@ -112,13 +112,13 @@ describe(`soak: every fault at once, random kills, concurrent writers (seed ${SE
         await sleep(300 + rand() * 2_000);
         if (rand() < 0.5) {
           ends.serveKilled++;
-          await killed(server!.child);
-          server = await startServe(tmp.dir, port);
+          await server!.kill();
+          server = await startServe(tmp.dir, { port });
         }
       }
     };
     await Promise.all([writer(), writer(), service()]);
-    await killed(server.child);
+    await server.kill();
     server = undefined;
     console.info(`soak seed ${SEED}: ${JSON.stringify(ends)}, sim ${JSON.stringify(sim.stats())}`);
     expect(ends.clisKilled + ends.serveKilled).toBeGreaterThan(0);

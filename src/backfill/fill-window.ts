@@ -57,11 +57,16 @@ export async function fillWindow(
   let rowsWritten = 0;
   let pagesFetched = 0;
   // Writes run in order, one after the other; the fetch goes on while up to
-  // WRITES_AHEAD of them wait, and a failed one surfaces at the next chunk.
+  // WRITES_AHEAD of them wait. A failed write stops the fetch at the next page:
+  // its error is kept here, so it is never an unhandled rejection (which
+  // kills the process) while the loop awaits the network.
   let lastWrite: Promise<void> = Promise.resolve();
+  let writeFailed: { error: unknown } | undefined;
   const queued: Promise<void>[] = [];
 
   const write = async (chunk: Chunk<Row[] | CandleColumns>): Promise<void> => {
+    // Once one write failed every later one fails the same way (a full disk): do not try.
+    if (writeFailed !== undefined) throw writeFailed.error;
     lastWrite = lastWrite.then(async () => {
       const writeOptions = { fence: options.fence };
       const result = Array.isArray(chunk.rows)
@@ -76,6 +81,9 @@ export async function fillWindow(
         totalMs: windowMs,
         cursorMs: chunk.range.endMs,
       });
+    });
+    lastWrite.catch((error: unknown) => {
+      writeFailed ??= { error };
     });
     queued.push(lastWrite);
     if (queued.length > WRITES_AHEAD) await queued.shift();
@@ -97,12 +105,13 @@ export async function fillWindow(
           pagesFetched++;
           const chunk = batcher.add(page);
           if (chunk !== undefined) await write(chunk);
+          if (writeFailed !== undefined) throw writeFailed.error;
           if (options.signal?.aborted) throw new CancelledError();
         }
       } finally {
         // Pages already fetched are complete and worth keeping, even when a later one failed.
         const rest = batcher.flush();
-        if (rest !== undefined) await write(rest);
+        if (rest !== undefined && writeFailed === undefined) await write(rest);
       }
     }
   } finally {

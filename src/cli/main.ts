@@ -14,9 +14,11 @@ import { registerSymbolsCommand } from './commands/symbols.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
+import { guardOutput } from './output-guard.js';
 import { tuneRuntime } from './runtime.js';
 
 tuneRuntime();
+guardOutput();
 
 const program = new Command('gapless')
   .description('market history without holes: backfill, check, store and serve candles and trades')

@@ -137,35 +137,10 @@ function errnoSuffix(cause: unknown): string {
 export class StorageError extends GaplessError {
   static override defaultCategory: ErrorCategory = 'storage';
 
-  constructor(message: string, options?: GaplessErrorOptions) {
+  constructor(message: string, options?: GaplessErrorOptions, code = 'STORAGE_FAILED') {
     // A message that names its code already says why.
     const named = /\bE[A-Z]{3,}\b/.test(message);
-    super('STORAGE_FAILED', named ? message : message + errnoSuffix(options?.cause), options);
-  }
-}
-
-/**
- * A stored day file is damaged (truncated, not Parquet, rows of another day)
- * or gone while coverage claims its rows. The message names the file, the
- * cause and the way out (`gapless verify --repair`).
- */
-export class DamagedFileError extends GaplessError {
-  static override defaultCategory: ErrorCategory = 'storage';
-
-  /** The file, as the message names it. */
-  readonly file: string;
-  /** What is wrong with it (`footer missing (truncated?)`). */
-  readonly reason: string;
-
-  constructor(
-    file: string,
-    reason: string,
-    options: GaplessErrorOptions & { missing?: boolean } = {},
-  ) {
-    const what = options.missing ? 'missing day file' : 'damaged day file';
-    super('DAMAGED_FILE', `${what} ${file}: ${reason}; run \`gapless verify --repair\``, options);
-    this.file = file;
-    this.reason = reason;
+    super(code, named ? message : message + errnoSuffix(options?.cause), options);
   }
 }
 

@@ -9,9 +9,9 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DamagedFileError } from '../core/errors.js';
 import { parseSeries } from '../core/series.js';
 import { SimMarket } from '../sim/market.js';
+import { DamagedFileError } from './damaged-file-error.js';
 import { type EmbeddedStore, openEmbeddedStore } from './embedded-store.js';
 
 const market = new SimMarket();

@@ -4,11 +4,12 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { DamagedFileError, StorageError } from '../core/errors.js';
+import { StorageError } from '../core/errors.js';
 import { intersectRanges, type Range } from '../core/range-math.js';
 import type { Series } from '../core/series.js';
 import { DAY_MS } from '../core/time.js';
 import { dropCoverageDays, readSeriesCoverage, type SeriesCoverage } from './coverage-file.js';
+import { DamagedFileError } from './damaged-file-error.js';
 import { displayPath } from './display-path.js';
 import { checkDayFile } from './parquet/day-file-check.js';
 import { FileDamage } from './parquet/footer.js';
@@ -183,9 +184,7 @@ export class DayFileVerifier {
 
 /** The error `read` and `backfill` raise for a finding. */
 export function damagedFileError(finding: DayFileFinding): DamagedFileError {
-  return new DamagedFileError(finding.file, finding.cause, {
-    missing: finding.problem === 'missing',
-  });
+  return new DamagedFileError(finding.file, finding.cause, finding.problem === 'missing');
 }
 
 function isDamaged(checked: Checked): boolean {

@@ -28,6 +28,7 @@ import {
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
 import { DayFileVerifier } from './day-file-verifier.js';
+import { asDiskFull } from './disk-full-error.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -513,20 +514,25 @@ export class EmbeddedStore implements FileStore {
   ): Promise<WriteResult> {
     const dir = seriesDir(this.dataDir, series);
     try {
-      await makeDir(dir);
-    } catch (cause) {
-      throw new StorageError(`cannot create ${dir}`, { cause });
+      try {
+        await makeDir(dir);
+      } catch (cause) {
+        throw new StorageError(`cannot create ${dir}`, { cause });
+      }
+      // Another process (a CLI beside `serve`, a second worker) may merge the same
+      // day files or coverage: the whole read-modify-write holds the series' lock.
+      return await withSeriesLock(this.dataDir, series, async () => {
+        await options.fence?.();
+        const records =
+          days === 0 ? new Map<string, number>() : await this.#replaceDays(series, dir, produce);
+        // Only now that the rows are durable may coverage claim the range.
+        await addCoverage(this.dataDir, series, range, records);
+        return { rowsWritten, filesWritten: records.size };
+      });
+    } catch (error) {
+      // Wherever a full disk surfaced (day file, DuckDB, coverage, lock), it is one error.
+      throw asDiskFull(error, this.dataDir);
     }
-    // Another process (a CLI beside `serve`, a second worker) may merge the same
-    // day files or coverage: the whole read-modify-write holds the series' lock.
-    return withSeriesLock(this.dataDir, series, async () => {
-      await options.fence?.();
-      const records =
-        days === 0 ? new Map<string, number>() : await this.#replaceDays(series, dir, produce);
-      // Only now that the rows are durable may coverage claim the range.
-      await addCoverage(this.dataDir, series, range, records);
-      return { rowsWritten, filesWritten: records.size };
-    });
   }
 
   // Swaps in the day files `produce` writes; returns the rows of each, by day.

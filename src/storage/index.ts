@@ -4,6 +4,8 @@
  */
 
 export { writeFileAtomic } from './atomic-file.js';
+export { DamagedFileError } from './damaged-file-error.js';
+export { asDiskFull, DiskFullError, diskFullCode } from './disk-full-error.js';
 export {
   type EmbeddedStore,
   type EmbeddedStoreOptions,

@@ -2,7 +2,7 @@
  * @module A per-series lock that holds across processes and survives crashes:
  * every read-modify-write of day files and coverage runs under it.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
@@ -17,6 +17,8 @@ const HOST = hostname();
 // as abandoned: a commit takes milliseconds, a slow disk a few seconds.
 const FOREIGN_STALE_MS = 60_000;
 const GIVE_UP_MS = 120_000;
+// A lock file with no owner record this long after it was created was never written.
+const UNWRITTEN_STALE_MS = 10_000;
 
 interface Owner {
   readonly pid: number;
@@ -50,15 +52,16 @@ async function acquire(file: string, series: Series): Promise<void> {
   const began = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      const handle = await open(file, 'wx');
-      const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
-      await handle.writeFile(JSON.stringify(owner));
-      await handle.close();
+      await create(file);
       return;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
-        await makeDir(path.dirname(file));
+        try {
+          await makeDir(path.dirname(file));
+        } catch (cause) {
+          throw new StorageError(`cannot lock ${seriesId(series)} (${file})`, { cause });
+        }
         continue;
       }
       if (code !== 'EEXIST') {
@@ -79,13 +82,31 @@ async function acquire(file: string, series: Series): Promise<void> {
   }
 }
 
+// Creates the lock file naming its owner. A file created but not written (a
+// full disk) is removed: left empty, nobody could tell it stale.
+async function create(file: string): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
+    await handle.writeFile(JSON.stringify(owner));
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(file, { force: true });
+    throw error;
+  }
+  await handle.close();
+}
+
 async function isStale(file: string): Promise<boolean> {
   let owner: Partial<Owner>;
   try {
     owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
   } catch {
-    // Gone, or caught between create and write: look again on the next round.
-    return false;
+    // Gone, or caught between create and write (microseconds): look again on
+    // the next round. One that stays unreadable was never written (a crash, a
+    // full disk) and names nobody who could release it.
+    const mtimeMs = (await stat(file).catch(() => undefined))?.mtimeMs;
+    return mtimeMs !== undefined && Date.now() - mtimeMs > UNWRITTEN_STALE_MS;
   }
   if (owner.host === HOST && typeof owner.pid === 'number') return !alive(owner.pid);
   return typeof owner.atMs !== 'number' || Date.now() - owner.atMs > FOREIGN_STALE_MS;

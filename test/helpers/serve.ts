@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { CLI } from './cli.js';
+import { spawnCli } from './cli.js';
 
 /** A TCP port free on loopback right now. */
 export function freePort(): Promise<number> {
@@ -14,42 +14,60 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A `gapless serve` child and what it printed so far. */
-export interface ServeProcess {
-  readonly child: ChildProcess;
-  readonly url: string;
-  /** Everything written to stdout and stderr until now. */
-  output(): string;
+/** Options of {@link startServe}. */
+export interface ServeOptions {
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** Variables added to the environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default ['--no-scheduler'] */
+  readonly args?: readonly string[];
 }
 
-/**
- * Starts `gapless serve --no-scheduler` in `dir` on `port` and resolves once
- * it printed its listening line; `env` is added to the environment.
- */
-export function startServe(
-  dir: string,
-  port: number,
-  env: NodeJS.ProcessEnv = {},
-): Promise<ServeProcess> {
-  const { GAPLESS_CONFIG: _c, GAPLESS_DATA_DIR: _d, DATABASE_URL: _u, ...rest } = process.env;
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--no-scheduler'], {
-    cwd: dir,
-    env: { GAPLESS_LOG_LEVEL: 'warn', ...rest, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** A running `gapless serve` child process. */
+export interface ServeProcess {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:PORT`, as it printed. */
+  readonly url: string;
+  /** Everything it wrote to stderr so far (its log). */
+  stderr(): string;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGKILL, resolved once it is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts `gapless serve` in `cwd` and resolves once it printed its listening line. */
+export function startServe(cwd: string, options: ServeOptions = {}): Promise<ServeProcess> {
+  const args = [
+    'serve',
+    '--port',
+    String(options.port ?? 0),
+    ...(options.args ?? ['--no-scheduler']),
+  ];
+  const child = spawnCli(args, cwd, options.env === undefined ? {} : { env: options.env });
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+    output += d;
   });
-  let out = '';
-  const url = `http://127.0.0.1:${port}`;
   return new Promise((done, fail) => {
-    child.stderr?.on('data', (d) => {
-      out += d;
-    });
     child.stdout?.on('data', (d) => {
-      out += d;
-      if (out.includes('gapless listening on http://127.0.0.1:')) {
-        done({ child, url, output: () => out });
-      }
+      stdout += d;
+      output += d;
+      const url = /gapless listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (url === undefined) return;
+      done({
+        child,
+        url,
+        stderr: () => stderr,
+        output: () => output,
+        kill: () => killed(child),
+      });
     });
-    child.once('exit', (code) => fail(new Error(`serve exited (${code}): ${out}`)));
+    child.once('exit', (code) => fail(new Error(`serve exited (${code}): ${stdout} ${stderr}`)));
   });
 }
 
