@@ -5,7 +5,7 @@ import { frameRows } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { runCli, tempDir, writeConfig } from './helpers/cli.js';
+import { runCli, simFeed, tempDir, writeConfig } from './helpers/cli.js';
 import { getJson, startTestServer } from './helpers/server-harness.js';
 
 // Damaged day files (truncated, garbage, a flipped bit, gone while coverage
@@ -34,18 +34,7 @@ describe('damaged day files through the CLI', () => {
   });
   beforeEach(async () => {
     tmp = tempDir();
-    writeConfig(tmp.dir, {
-      data_dir: './data',
-      feeds: [
-        {
-          source: 'simx',
-          exchange: 'sim',
-          api_url: sim.url,
-          subjects: ['BTC/USDT'],
-          granularities: ['1m'],
-        },
-      ],
-    });
+    writeConfig(tmp.dir, { data_dir: './data', feeds: [simFeed(sim.url)] });
     const filled = await runCli(['backfill', ...RANGE], tmp.dir);
     expect(filled.stderr).toBe('');
     expect(filled.code).toBe(0);
