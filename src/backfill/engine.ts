@@ -266,6 +266,8 @@ export class BackfillEngine {
       closed.length === 0
         ? (asked[0] ?? { startMs: 0, endMs: 0 })
         : { startMs: closed[0]!.startMs, endMs: closed[closed.length - 1]!.endMs };
+    // A covered day whose file is damaged would count as done with 0 rows: fail naming it.
+    if (closed.length > 0) await this.#store.assertIntact?.(series, window);
     const fetched = subtractRanges(closed, await this.#store.coverage(series));
     const windows = this.#windowsOf(series, fetched, options.wholeWindows ?? false, nowMs);
     const total = totalMs(closed);

@@ -28,14 +28,15 @@ import {
   sliceCandleColumns,
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
+import { DayFileVerifier } from './day-file-verifier.js';
 import { asDiskFull } from './disk-full-error.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
-import { ParquetIndex } from './duckdb/parquet-index.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { makeDir } from './make-dir.js';
 import { encodeCandleDay } from './parquet/candle-encoder.js';
 import { resolveDayFile } from './parquet/day-file-segments.js';
+import { FileDamage, readFooter } from './parquet/footer.js';
 import {
   type DayFile,
   dayFilePath,
@@ -47,6 +48,7 @@ import {
   seriesDir,
   seriesFromSegments,
 } from './parquet/layout.js';
+import { ParquetIndex } from './parquet/parquet-index.js';
 import {
   copyTradeDaySql,
   emptyExportSql,
@@ -62,6 +64,8 @@ import type {
   FileStore,
   ManifestFile,
   ServedDayFile,
+  VerifyOptions,
+  VerifyReport,
   WriteOptions,
   WriteResult,
 } from './store.js';
@@ -131,6 +135,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
 interface TempFile {
   readonly temp: string;
   readonly final: string;
+  /** Rows in it, when the producer knows (candles); read from its footer otherwise (trades). */
+  readonly rows?: number;
 }
 
 // Writes temp files for the days of one write, flushed, listing them in `written`.
@@ -153,6 +159,7 @@ export class EmbeddedStore implements FileStore {
   #index: ParquetIndex | undefined;
   #aggregator: CandleAggregator | undefined;
   readonly #fsync: boolean;
+  readonly #verifier: DayFileVerifier;
   readonly #mutex = new KeyedMutex();
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -161,6 +168,7 @@ export class EmbeddedStore implements FileStore {
   constructor(dataDir: string, fsync: boolean) {
     this.dataDir = dataDir;
     this.#fsync = fsync;
+    this.#verifier = new DayFileVerifier(dataDir);
   }
 
   /** @inheritDoc */
@@ -227,6 +235,9 @@ export class EmbeddedStore implements FileStore {
             await pool.use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs))),
           );
         } catch (cause) {
+          // A damaged file fails every attempt: name it at once.
+          const damaged = await this.#verifier.diagnose(s, paths);
+          if (damaged !== undefined) throw damaged;
           if (attempt >= READ_ATTEMPTS) {
             throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
               cause,
@@ -263,7 +274,10 @@ export class EmbeddedStore implements FileStore {
         await rename(temp, final);
       } catch (cause) {
         await removeQuietly(temp);
-        throw new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause });
+        throw (
+          (await this.#verifier.diagnose(s, paths)) ??
+          new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause })
+        );
       }
     });
   }
@@ -274,6 +288,16 @@ export class EmbeddedStore implements FileStore {
       const s = parseSeries(series);
       return readCoverage(this.dataDir, s);
     });
+  }
+
+  /** @inheritDoc */
+  verify(series: Series, options?: VerifyOptions): Promise<VerifyReport> {
+    return this.#track(() => this.#verifier.verify(parseSeries(series), options));
+  }
+
+  /** @inheritDoc */
+  assertIntact(series: Series, range: Range): Promise<void> {
+    return this.#track(() => this.#verifier.assertIntact(parseSeries(series), range));
   }
 
   /** The day files of a series, sorted by day (for manifests and tooling). */
@@ -361,7 +385,7 @@ export class EmbeddedStore implements FileStore {
         const dayMs = Date.parse(`${f.day}T00:00:00Z`);
         return dayMs + DAY_MS > range.startMs && dayMs < range.endMs;
       });
-      this.#index ??= new ParquetIndex(() => this.#pool());
+      this.#index ??= new ParquetIndex();
       const described = await this.#index.describe(files.map((f) => f.path));
       const dayOf = new Map(files.map((f) => [f.path, f.day]));
       return described.map((f) => ({
@@ -523,10 +547,11 @@ export class EmbeddedStore implements FileStore {
       // day files or coverage: the whole read-modify-write holds the series' lock.
       return await withSeriesLock(this.dataDir, series, async () => {
         await options.fence?.();
-        const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
+        const records =
+          days === 0 ? new Map<string, number>() : await this.#replaceDays(series, dir, produce);
         // Only now that the rows are durable may coverage claim the range.
-        await addCoverage(this.dataDir, series, range);
-        return { rowsWritten, filesWritten };
+        await addCoverage(this.dataDir, series, range, records);
+        return { rowsWritten, filesWritten: records.size };
       });
     } catch (error) {
       // Wherever a full disk surfaced (day file, DuckDB, coverage, lock), it is one error.
@@ -534,13 +559,22 @@ export class EmbeddedStore implements FileStore {
     }
   }
 
-  async #replaceDays(series: Series, dir: string, produce: DayProducer): Promise<number> {
+  // Swaps in the day files `produce` writes; returns the rows of each, by day.
+  async #replaceDays(
+    series: Series,
+    dir: string,
+    produce: DayProducer,
+  ): Promise<Map<string, number>> {
     const existing = new Set(await readDirNames(dir));
     const written: TempFile[] = [];
     try {
       // Each producer flushes its files before any rename, so a crash never
       // swaps in a file whose data is not on disk.
       await produce(dir, existing, written);
+      // The rows of each file go into coverage, for `verify` to hold it to.
+      const records = new Map(
+        written.map((w) => [path.basename(w.final, '.parquet'), w.rows ?? rowsOf(w)] as const),
+      );
       // Every day is on disk: swap them all in. A rename is atomic per file.
       await Promise.all(
         written.map(async ({ temp, final }) => {
@@ -552,7 +586,7 @@ export class EmbeddedStore implements FileStore {
         }),
       );
       if (this.#fsync) await fsyncDir(dir);
-      return written.length;
+      return records;
     } catch (error) {
       await Promise.all(written.map((w) => removeQuietly(w.temp)));
       throw error instanceof StorageError
@@ -584,13 +618,16 @@ export class EmbeddedStore implements FileStore {
           ]);
           const old = await pool
             .use((c) => c.run(readSql('candle', [final], day.startMs, day.startMs + DAY_MS)))
-            .catch((cause: unknown) => {
-              throw new StorageError(`cannot read ${final} to merge into it`, { cause });
+            .catch(async (cause: unknown) => {
+              throw (
+                (await this.#verifier.diagnose(series, [final])) ??
+                new StorageError(`cannot read ${final} to merge into it`, { cause })
+              );
             });
           rows = mergeCandleColumns(rows, asCandles(frameFromResult(series, old)));
         }
         const temp = tempPathFor(final);
-        written.push({ temp, final });
+        written.push({ temp, final, rows: rows.length });
         try {
           const bytes = await encodeCandleDay(series, rows);
           await writeFile(temp, bytes, { flag: 'wx', flush: this.#fsync });
@@ -635,7 +672,11 @@ export class EmbeddedStore implements FileStore {
               await c.run(sql);
             } catch (cause) {
               failed = true;
-              throw new StorageError(`cannot write ${final}`, { cause });
+              const merged = existing.has(name) ? [final] : [];
+              throw (
+                (await this.#verifier.diagnose(series, merged)) ??
+                new StorageError(`cannot write ${final}`, { cause })
+              );
             }
           }
         });
@@ -658,6 +699,24 @@ export class EmbeddedStore implements FileStore {
     } finally {
       await pool.use((c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
     }
+  }
+}
+
+// The rows of a temp file just written, from its footer; a file DuckDB
+// wrote that cannot be read back never replaces anything.
+function rowsOf({ temp, final }: TempFile): number {
+  try {
+    const fd = openSync(temp, 'r');
+    try {
+      return Number(readFooter(fd).metadata.num_rows);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (cause) {
+    const why = cause instanceof FileDamage ? `: ${cause.message}` : '';
+    throw new StorageError(`cannot write ${final}: the file written is unreadable${why}`, {
+      cause,
+    });
   }
 }
 

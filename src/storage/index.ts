@@ -4,6 +4,7 @@
  */
 
 export { writeFileAtomic } from './atomic-file.js';
+export { DamagedFileError } from './damaged-file-error.js';
 export { asDiskFull, DiskFullError, diskFullCode } from './disk-full-error.js';
 export {
   type EmbeddedStore,
@@ -14,11 +15,15 @@ export { KeyedMutex } from './keyed-mutex.js';
 export { makeDir } from './make-dir.js';
 export type {
   BarColumns,
+  DayFileFinding,
   DayFileSegments,
   FileStore,
   ManifestFile,
+  QuarantinedFile,
   ServedDayFile,
   Store,
+  VerifyOptions,
+  VerifyReport,
   WriteOptions,
   WriteResult,
 } from './store.js';

@@ -1,10 +1,10 @@
+/** @module The manifest's facts about day files: row counts and hashes, cached per file identity. */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StorageError } from '../../core/errors.js';
-import { isNotFound } from '../parquet/layout.js';
-import { sqlPathList } from '../parquet/schema.js';
-import type { ConnectionPool } from './engine.js';
+import { FileDamage, parseFooter } from './footer.js';
+import { isNotFound } from './layout.js';
 
 /** A day file with its row count and content hash, as the manifest lists it. */
 export interface IndexedFile {
@@ -18,7 +18,8 @@ export interface IndexedFile {
 
 interface Entry {
   readonly key: string;
-  readonly records: number;
+  /** Undefined for a file whose footer is damaged. */
+  readonly records: number | undefined;
   readonly sha256: string;
 }
 
@@ -26,24 +27,19 @@ const BATCH = 256;
 const MAX_ENTRIES = 100_000;
 
 /**
- * Row counts of Parquet files read from their footers (DuckDB
- * `parquet_file_metadata`), never by scanning rows, and SHA-256 of their
- * bytes. Cached per path and file identity (size, mtime, inode): writers
- * replace files by rename, which always changes the inode, so a cached count
- * or hash is never stale.
+ * Row counts of Parquet files read from their footers, never by scanning
+ * rows, and SHA-256 of their bytes: one read of each file gives both.
+ * Cached per path and file identity (size, mtime, inode): writers replace
+ * files by rename, which always changes the inode, so a cached count or hash
+ * is never stale.
  */
 export class ParquetIndex {
-  readonly #pool: () => Promise<ConnectionPool>;
   readonly #cache = new Map<string, Entry>();
 
-  /** @param pool the store's DuckDB connections, started on first use. */
-  constructor(pool: () => Promise<ConnectionPool>) {
-    this.#pool = pool;
-  }
-
   /**
-   * The files that still exist, with their row counts and hashes, in the
-   * order given (a file replaced while it is read is left out of this answer).
+   * The files that still exist and whose footer is whole, with their row
+   * counts and hashes, in the order given (a file replaced while it is read
+   * is left out of this answer; a damaged one, of every answer).
    */
   async describe(paths: readonly string[]): Promise<IndexedFile[]> {
     // Synchronous stats: a year of day files is 365 of them, and a thread-pool round trip
@@ -67,27 +63,20 @@ export class ParquetIndex {
     const unknown = present.filter((s) => this.#cache.get(s.path)?.key !== s.key);
     for (let i = 0; i < unknown.length; i += BATCH) {
       const batch = unknown.slice(i, i + BATCH);
-      const [counts, hashes] = await Promise.all([
-        this.#count(batch.map((b) => b.path)),
-        Promise.all(batch.map((b) => hashFile(b.path))),
-      ]);
+      const read = await Promise.all(batch.map((b) => readIndexed(b.path)));
       if (this.#cache.size + batch.length > MAX_ENTRIES) this.#cache.clear();
       batch.forEach((b, k) => {
-        // A file replaced between stat and read hashes differently; leave it to the next call.
-        const sha256 = hashes[k];
-        if (sha256 === undefined || sha256.key !== b.key) return;
-        this.#cache.set(b.path, {
-          key: b.key,
-          records: counts.get(b.path) ?? 0,
-          sha256: sha256.hex,
-        });
+        // A file replaced between stat and read reads differently; leave it to the next call.
+        const entry = read[k];
+        if (entry === undefined || entry.key !== b.key) return;
+        this.#cache.set(b.path, entry);
       });
     }
     const out: IndexedFile[] = [];
     for (const s of present) {
       const entry = this.#cache.get(s.path);
       // Replaced or removed while it was read: it shows up in the next manifest.
-      if (entry === undefined || entry.key !== s.key) continue;
+      if (entry === undefined || entry.key !== s.key || entry.records === undefined) continue;
       out.push({
         path: s.path,
         sizeBytes: s.sizeBytes,
@@ -111,26 +100,10 @@ export class ParquetIndex {
     const entry = this.#cache.get(path);
     return entry?.key === `${stats.size}:${stats.mtimeMs}:${stats.ino}` ? entry.sha256 : undefined;
   }
-
-  async #count(paths: string[]): Promise<Map<string, number>> {
-    try {
-      const pool = await this.#pool();
-      const result = await pool.use((c) =>
-        c.runAndReadAll(
-          `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(paths)})`,
-        ),
-      );
-      const out = new Map<string, number>();
-      for (const row of result.getRows()) out.set(String(row[0]), Number(row[1]));
-      return out;
-    } catch (cause) {
-      throw new StorageError(`cannot read Parquet metadata of ${paths.length} files`, { cause });
-    }
-  }
 }
 
-/** The SHA-256 of a file and the identity (size, mtime, inode) of the bytes hashed; undefined if it is gone. */
-async function hashFile(path: string): Promise<{ key: string; hex: string } | undefined> {
+/** The SHA-256 and row count of a file and the identity (size, mtime, inode) of the bytes read; undefined if it is gone. */
+async function readIndexed(path: string): Promise<Entry | undefined> {
   try {
     // One handle for the identity and the bytes: a rename in between cannot pair them wrongly.
     const handle = await open(path, 'r');
@@ -139,7 +112,8 @@ async function hashFile(path: string): Promise<{ key: string; hex: string } | un
       const bytes = await handle.readFile();
       return {
         key: `${s.size}:${s.mtimeMs}:${s.ino}`,
-        hex: createHash('sha256').update(bytes).digest('hex'),
+        records: recordsOf(bytes),
+        sha256: createHash('sha256').update(bytes).digest('hex'),
       };
     } finally {
       await handle.close();
@@ -147,5 +121,14 @@ async function hashFile(path: string): Promise<{ key: string; hex: string } | un
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new StorageError(`cannot read ${path}`, { cause: error });
+  }
+}
+
+function recordsOf(bytes: Uint8Array): number | undefined {
+  try {
+    return Number(parseFooter(bytes).metadata.num_rows);
+  } catch (error) {
+    if (error instanceof FileDamage) return undefined;
+    throw error;
   }
 }
