@@ -256,10 +256,12 @@ export class JobWorker {
     // Every commit of the fill checks, under the series lock, that the lease
     // is still ours with time to spare; the heartbeats keep that true at no
     // cost, and a worker that was paused past its lease asks the repository.
+    // A cancelled job has no successor: the rows it fetched are still stored.
     const spareMs = this.#leaseTtlMs / 3;
     const fence = async (): Promise<void> => {
       if (owned && Date.now() < confirmedAt + this.#leaseTtlMs - spareMs) return;
       await beat();
+      if (lost === 'cancelled') return;
       if (!owned) throw new LeaseLostError(job.id, 'the lease was lost');
       if (Date.now() >= confirmedAt + this.#leaseTtlMs - spareMs) {
         throw new LeaseLostError(job.id, 'the lease could not be renewed');
