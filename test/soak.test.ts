@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asCandles } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
@@ -65,7 +67,7 @@ describe(`soak: every fault at once, random kills, concurrent writers (seed ${SE
     tmp.cleanup();
   });
 
-  it('ends with exactly the market', {
+  it('ends with exactly the market and a clean verify, after repairing a damaged file', {
     timeout: SOAK_MS + 180_000,
   }, async () => {
     const rand = seededRandom(SEED);
@@ -122,6 +124,17 @@ describe(`soak: every fault at once, random kills, concurrent writers (seed ${SE
     server = undefined;
     console.info(`soak seed ${SEED}: ${JSON.stringify(ends)}, sim ${JSON.stringify(sim.stats())}`);
     expect(ends.clisKilled + ends.serveKilled).toBeGreaterThan(0);
+
+    // The machine's fault: one day file cut to half (the disk's doing, not a writer's).
+    const dir = join(tmp.dir, 'data', 'soak', 'BTC%2FUSDT', 'candle', '1m');
+    const days = readdirSync(dir).filter((n) => n.endsWith('.parquet'));
+    expect(days.length).toBeGreaterThan(0);
+    const damaged = days[Math.floor(rand() * days.length)]!;
+    truncateSync(join(dir, damaged), Math.floor(statSync(join(dir, damaged)).size / 2));
+    const repair = await runCli(['verify', '--repair'], tmp.dir);
+    expect(repair.code, repair.stderr).toBe(0);
+    expect(repair.stdout).toContain(`quarantined data/soak/BTC%2FUSDT/candle/1m/${damaged}`);
+    expect(existsSync(join(dir, damaged))).toBe(false);
 
     // The final run, faults still on: a user re-runs until it says ok.
     let final = await runCli(['backfill', '--start', iso(START), '--end', iso(END)], tmp.dir);
