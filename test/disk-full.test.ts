@@ -14,7 +14,7 @@ import { frameRows } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { runCli, spawnCli, tempDir, writeConfig } from './helpers/cli.js';
+import { runCli, simFeed, spawnCli, tempDir, writeConfig } from './helpers/cli.js';
 import { freePort, type ServeProcess, startServe } from './helpers/serve.js';
 import { getJson, postJson, waitForJob } from './helpers/server-harness.js';
 import { mountTmpfs, resizeTmpfs, tmpfsAvailable, unmountTmpfs } from './helpers/tmpfs.js';
@@ -248,6 +248,45 @@ describe.skipIf(!canMount)('a full disk (3 MB tmpfs)', () => {
       await exited;
       closeSync(fd);
       disk.cleanup();
+    }
+  });
+
+  it('read --output onto a full disk: one line naming the file, exit 5, for CSV and Parquet', {
+    timeout: 60_000,
+  }, async () => {
+    const tmp = tempDir('gapless-read-full-');
+    const outDir = join(tmp.dir, 'out');
+    mkdirSync(outDir);
+    mountTmpfs(outDir, '64k');
+    try {
+      writeConfig(tmp.dir, { data_dir: './data', feeds: [simFeed(sim.url)] });
+      const week = ['--start', '2024-01-01', '--end', '2024-01-08'];
+      expect((await runCli(['backfill', ...week], tmp.dir)).code).toBe(0);
+      const csv = join(outDir, 'week.csv');
+      const read = await runCli(['read', 'candle:simx:BTC/USDT:1m', ...week, '-o', csv], tmp.dir);
+      expect(read.stderr).toMatch(
+        /^error: cannot write \S+week\.csv: ENOSPC: no space left on device[^\n]*\n$/,
+      );
+      expect(read.code).toBe(5);
+      const parquet = join(outDir, 'week.parquet');
+      const args = [
+        'read',
+        'candle:simx:BTC/USDT:1m',
+        ...week,
+        '--format',
+        'parquet',
+        '-o',
+        parquet,
+      ];
+      const exported = await runCli(args, tmp.dir);
+      expect(exported.stderr).toBe(
+        `error: cannot export candle:simx:BTC/USDT:1m to ${parquet}: disk full (ENOSPC)\n`,
+      );
+      expect(exported.code).toBe(5);
+      expect(readdirSync(outDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      unmountTmpfs(outDir);
+      tmp.cleanup();
     }
   });
 });

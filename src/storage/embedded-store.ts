@@ -29,7 +29,7 @@ import {
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
 import { DayFileVerifier } from './day-file-verifier.js';
-import { asDiskFull } from './disk-full-error.js';
+import { asDiskFull, diskFullCode } from './disk-full-error.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -276,7 +276,7 @@ export class EmbeddedStore implements FileStore {
         await removeQuietly(temp);
         throw (
           (await this.#verifier.diagnose(s, paths)) ??
-          new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause })
+          new StorageError(`cannot export ${seriesId(s)} to ${final}${fullNote(cause)}`, { cause })
         );
       }
     });
@@ -728,4 +728,10 @@ async function subdirs(root: string, ...parts: string[]): Promise<string[]> {
     throw error;
   });
   return names.filter((n) => !n.startsWith('.'));
+}
+
+// Why an export failed, when it is a full disk: the one cause a user can act on at once.
+function fullNote(cause: unknown): string {
+  const errno = diskFullCode(cause);
+  return errno === undefined ? '' : `: disk full (${errno})`;
 }
