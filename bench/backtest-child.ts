@@ -1,8 +1,14 @@
 /**
  * One backtest measurement in a fresh process, so its peak RSS is its own:
- * `pull URL CACHE` (a year of day files from a service) or
- * `replay CACHE START END` (a trivial model over the cached days). Prints JSON.
+ * `pull URL CACHE START END` (a year of day files from a service),
+ * `replay CACHE START END` (a trivial model over the cached days) or
+ * `disk FROM TO` (the pull's floor on this disk: the same files, already in
+ * memory, written atomically into an empty folder). Prints JSON.
  */
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../src/backtest/atomic-write.js';
 import { BacktestClient, BacktestRunner, type Model } from '../src/backtest/index.js';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -44,6 +50,42 @@ if (mode === 'pull') {
       peak_rss_mb: peakRssMb(),
     })}\n`,
   );
+} else if (mode === 'disk') {
+  // Temp file and rename per file, as any atomic cache must; the better of one at a time
+  // (fewest syscalls) and 16 at a time through the thread pool (overlaps a busy journal).
+  const [from = '', to = ''] = args;
+  const files = readdirSync(from)
+    .filter((name) => name.endsWith('.parquet'))
+    .map((name) => ({ name, bytes: readFileSync(join(from, name)) }));
+  const bytes = files.reduce((sum, f) => sum + f.bytes.length, 0);
+  // The files stay (the bench removes its folder at the end): deleting hundreds of files
+  // makes ext4 slower to create the next ones (it skips recently freed inodes), which
+  // would slow the pull measured after this.
+  const timed = async (dir: string, write: () => Promise<void>) => {
+    await mkdir(dir, { recursive: true });
+    const began = performance.now();
+    await write();
+    return (performance.now() - began) / 1000;
+  };
+  const sequential = await timed(join(to, 'sequential'), async () => {
+    for (const f of files) {
+      const target = join(to, 'sequential', f.name);
+      writeFileSync(`${target}.tmp`, f.bytes);
+      renameSync(`${target}.tmp`, target);
+    }
+  });
+  const parallel = await timed(join(to, 'parallel'), async () => {
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < files.length; i = next++) {
+        await writeFileAtomic(join(to, 'parallel', files[i]!.name), files[i]!.bytes);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  });
+  process.stdout.write(
+    `${JSON.stringify({ files: files.length, bytes, seconds: Math.min(sequential, parallel), sequential, parallel })}\n`,
+  );
 } else {
-  throw new Error(`unknown mode '${mode}' (pull or replay)`);
+  throw new Error(`unknown mode '${mode}' (pull, replay or disk)`);
 }

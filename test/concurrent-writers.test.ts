@@ -2,11 +2,14 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asCandles } from '../src/core/rows.js';
 import { parseSeries } from '../src/core/series.js';
 import { SimMarket } from '../src/sim/market.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
-import { runCli, tempDir, writeConfig } from './helpers/cli.js';
+import { runCli, simFeed, tempDir, writeConfig } from './helpers/cli.js';
+import { startServe } from './helpers/serve.js';
+import { postJson, waitForJob } from './helpers/server-harness.js';
 
 // Several `gapless backfill` processes on one data dir, one series, overlapping
 // ranges, started together: every day-file merge and coverage update is a
@@ -41,16 +44,7 @@ describe('concurrent writers on one data dir', () => {
       try {
         writeConfig(tmp.dir, {
           data_dir: './data',
-          feeds: [
-            {
-              source: 'simx',
-              exchange: 'sim',
-              api_url: sim.url,
-              subjects: ['BTC/USDT'],
-              granularities: ['1m'],
-              concurrency: 4,
-            },
-          ],
+          feeds: [simFeed(sim.url, { concurrency: 4 })],
         });
         const runs = await Promise.all(
           RANGES.map(([start, end]) =>
@@ -132,6 +126,59 @@ describe('concurrent writers on one data dir', () => {
         await store.close();
       }
     } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('a `serve` job and three CLI backfills on overlapping ranges end exact, 20 rounds out of 20', {
+    timeout: 400_000,
+  }, async () => {
+    const tmp = tempDir();
+    writeConfig(tmp.dir, {
+      data_dir: './data',
+      feeds: [simFeed(sim.url, { concurrency: 4 })],
+      jobs: { poll_ms: 50 },
+    });
+    const server = await startServe(tmp.dir);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const H = 3_600_000;
+    try {
+      // Each round takes its own 10 days of the series, so one server serves every round.
+      for (let round = 0; round < 20; round++) {
+        const base = START + round * 10 * 24 * H;
+        const job = await postJson(`${server.url}/reports/backfill`, {
+          ...{ source: 'simx', subject: 'BTC/USDT', kind: 'candle', granularity: '1m' },
+          start: base,
+          end: base + 8 * 24 * H,
+        });
+        expect(job.status).toBe(201);
+        const clis = [
+          [base + 7.5 * H, base + 6 * 24 * H],
+          [base + 37 * H, base + 9 * 24 * H],
+          [base + 3 * 24 * H, base + 10 * 24 * H],
+        ].map(([from, to]) =>
+          runCli(['backfill', '--start', iso(from!), '--end', iso(to!)], tmp.dir),
+        );
+        const view = await waitForJob(server.url, (job.body as { id: string }).id, 120_000);
+        const runs = await Promise.all(clis);
+        expect(view.status, `round ${round}: ${String(view.error)}`).toBe('completed');
+        expect(runs.map((r) => [r.code, r.stderr])).toEqual(runs.map(() => [0, '']));
+        const range = { startMs: base, endMs: base + 10 * 24 * H };
+        const expected = market.candles('BTC/USDT', '1m', range);
+        const store = await openEmbeddedStore({ dataDir: `${tmp.dir}/data` });
+        try {
+          const frame = asCandles(await store.read(series, range));
+          expect(frame.length, `round ${round}`).toBe(expected.length);
+          expect(Array.from(frame.tsMs), `round ${round}`).toEqual(expected.map((c) => c.tsMs));
+          expect(Array.from(frame.close), `round ${round}`).toEqual(expected.map((c) => c.close));
+          expect(Array.from(frame.volume), `round ${round}`).toEqual(expected.map((c) => c.volume));
+          expect(await store.coverage(series)).toEqual([{ startMs: START, endMs: range.endMs }]);
+        } finally {
+          await store.close();
+        }
+      }
+    } finally {
+      await server.kill();
       tmp.cleanup();
     }
   });

@@ -441,6 +441,7 @@ for (const mode of MODES) {
         latest_data: '2024-01-03T00:00:00.000Z',
         latest_data_ms: JAN1 + 2 * DAY,
         validation_rate: 1,
+        damaged_files: 0,
       });
     });
 

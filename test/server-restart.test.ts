@@ -1,86 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedFetcher } from '../src/app/feed-fetcher.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
-import { CLI, tempDir, writeConfig } from './helpers/cli.js';
+import { tempDir, writeConfig } from './helpers/cli.js';
 import { freshDatabase, postgresAvailable } from './helpers/postgres.js';
+import { freePort, type ServeProcess, startServe } from './helpers/serve.js';
 import { getJson, MODES, postJson } from './helpers/server-harness.js';
 
 const pgAvailable = await postgresAvailable();
 const START = Date.UTC(2024, 0, 1);
 // 90 days of 1m bars: about three 40k-row chunks, so the cursor moves well before the end.
 const END = Date.UTC(2024, 2, 31);
-
-// Until the lead registers `serve` in main.ts, a two-line entry runs the same command module.
-function serveEntry(dir: string): string {
-  if (readFileSync(CLI, 'utf8').includes('registerServeCommand')) return CLI;
-  console.warn('serve is not registered in dist/src/cli/main.js; using a local entry');
-  const entry = join(dir, 'serve-entry.mjs');
-  writeFileSync(
-    entry,
-    `import { Command } from ${JSON.stringify(resolve('node_modules/commander/index.js'))};
-import { registerServeCommand } from ${JSON.stringify(resolve('dist/src/cli/commands/serve.js'))};
-const program = new Command('gapless');
-registerServeCommand(program);
-await program.parseAsync(process.argv);
-`,
-  );
-  return entry;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
-
-/** Starts `gapless serve` and resolves once it printed its listening line. */
-function serve(
-  entry: string,
-  dir: string,
-  port: number,
-  env: NodeJS.ProcessEnv,
-): Promise<ChildProcess> {
-  const { GAPLESS_CONFIG: _c, GAPLESS_DATA_DIR: _d, DATABASE_URL: _u, ...rest } = process.env;
-  const child = spawn(
-    process.execPath,
-    [entry, 'serve', '--port', String(port), '--no-scheduler'],
-    {
-      cwd: dir,
-      env: { ...rest, ...env, GAPLESS_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  return new Promise((done, fail) => {
-    child.stderr?.on('data', (d) => {
-      err += d;
-    });
-    child.stdout?.on('data', (d) => {
-      out += d;
-      if (out.includes('gapless listening on http://127.0.0.1:')) done(child);
-    });
-    child.once('exit', (code) => fail(new Error(`serve exited (${code}): ${out} ${err}`)));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGKILL');
-  });
-}
 
 for (const mode of MODES) {
   describe.skipIf(mode === 'postgres' && !pgAvailable)(
@@ -89,7 +21,7 @@ for (const mode of MODES) {
       let sim: SimServer;
       const tmp = tempDir();
       let db: { url: string; drop: () => Promise<void> } | undefined;
-      let child: ChildProcess | undefined;
+      let server: ServeProcess | undefined;
       const feed = (url: string) => ({
         source: 'simx',
         exchange: 'binance',
@@ -113,18 +45,17 @@ for (const mode of MODES) {
       });
 
       afterAll(async () => {
-        if (child && child.exitCode === null) await killed(child);
+        await server?.kill();
         await sim?.close();
         await db?.drop();
         tmp.cleanup();
       });
 
       it('resumes the job from its cursor and ends with exactly the rows the source has', async () => {
-        const entry = serveEntry(tmp.dir);
         const port = await freePort();
-        const env = db ? { DATABASE_URL: db.url } : {};
+        const env = { GAPLESS_LOG_LEVEL: 'warn', ...(db ? { DATABASE_URL: db.url } : {}) };
         const url = `http://127.0.0.1:${port}`;
-        child = await serve(entry, tmp.dir, port, env);
+        server = await startServe(tmp.dir, { port, env });
 
         const created = await postJson(`${url}/reports/backfill`, {
           source: 'simx',
@@ -150,11 +81,11 @@ for (const mode of MODES) {
           }
           await new Promise((r) => setTimeout(r, 50));
         }
-        await killed(child);
+        await server.kill();
         const requestsBeforeKill = sim.stats().dataRequests;
         sim.resetStats();
 
-        child = await serve(entry, tmp.dir, port, env);
+        server = await startServe(tmp.dir, { port, env });
         const resumed = (await getJson(`${url}/reports/backfill/jobs/${id}`)).body as {
           cursor_ms: number;
         };

@@ -6,7 +6,7 @@ import { floorToBar } from '../core/granularity.js';
 import { intersectRanges, type Range } from '../core/range-math.js';
 import { type CandleColumns, candleAt, type Frame, type Row } from '../core/rows.js';
 import { type Series, seriesStepMs } from '../core/series.js';
-import type { Store, WriteResult } from '../storage/index.js';
+import type { Store, WriteOptions, WriteResult } from '../storage/index.js';
 
 /** Options of {@link conformanceStore}. */
 export interface ConformanceStoreOptions {
@@ -36,21 +36,26 @@ export function conformanceStore(inner: Store, options: ConformanceStoreOptions 
     const covered = intersectRanges(await inner.coverage(series), [range]);
     return covered.length === 0 ? undefined : inner.read(series, range);
   };
-  const write = async (series: Series, range: Range, rows: readonly Row[]) => {
+  const write = async (
+    series: Series,
+    range: Range,
+    rows: readonly Row[],
+    writeOptions: WriteOptions = {},
+  ) => {
     const report = checkConformance(series, rows, {
       window: range,
       previous: await previousRows(series, range),
       ...(options.nowMs ? { nowMs: options.nowMs } : {}),
     });
     if (report.violations.length > 0) options.onReport?.(report);
-    if (report.ok) return inner.write(series, range, rows);
+    if (report.ok) return inner.write(series, range, rows, writeOptions);
     if (!options.partialOk) throw new ConformanceError(report);
     const good = goodPart(series, rows, report);
     let rowsWritten = 0;
     let filesWritten = 0;
     for (const part of good.ranges) {
       const inside = good.rows.filter((r) => r.tsMs >= part.startMs && r.tsMs < part.endMs);
-      const result = await inner.write(series, part, inside);
+      const result = await inner.write(series, part, inside, writeOptions);
       rowsWritten += result.rowsWritten;
       filesWritten += result.filesWritten;
     }
@@ -66,15 +71,15 @@ export function conformanceStore(inner: Store, options: ConformanceStoreOptions 
   };
   const writeCandles = inner.writeCandles?.bind(inner);
   if (writeCandles !== undefined) {
-    wrapped.writeCandles = async (series, range, columns): Promise<WriteResult> => {
+    wrapped.writeCandles = async (series, range, columns, writeOptions): Promise<WriteResult> => {
       if (
         cleanCandles(series, range, columns) &&
         intersectRanges(await inner.coverage(series), [range]).length === 0
       ) {
-        return writeCandles(series, range, columns);
+        return writeCandles(series, range, columns, writeOptions);
       }
       const rows = Array.from({ length: columns.length }, (_, i) => candleAt(columns, i));
-      return write(series, range, rows);
+      return write(series, range, rows, writeOptions);
     };
   }
   return wrapped;

@@ -105,6 +105,11 @@ export interface FillOptions extends FetchEvents {
    * @default false
    */
   readonly wholeWindows?: boolean | undefined;
+  /**
+   * Checked under the series lock before each write commits; throwing
+   * refuses it. A flight joined by several callers uses its creator's fence.
+   */
+  readonly fence?: (() => Promise<void>) | undefined;
 }
 
 /** What one `fill` did. */
@@ -274,6 +279,8 @@ export class BackfillEngine {
       closed.length === 0
         ? (asked[0] ?? { startMs: 0, endMs: 0 })
         : { startMs: closed[0]!.startMs, endMs: closed[closed.length - 1]!.endMs };
+    // A covered day whose file is damaged would count as done with 0 rows: fail naming it.
+    if (closed.length > 0) await this.#store.assertIntact?.(series, window);
     const fetched = subtractRanges(closed, await this.#store.coverage(series));
     const windows = this.#windowsOf(series, fetched, options.wholeWindows ?? false, nowMs);
     const total = totalMs(closed);
@@ -455,6 +462,7 @@ export class BackfillEngine {
           fillWindow(store, fetcher, series, window, {
             signal,
             onStored: async (origins) => this.#recordOrigins?.(series, origins),
+            fence: options.fence,
             onRetry: (info) => {
               metrics.retryTotal.inc(labels);
               options.onRetry?.(info);

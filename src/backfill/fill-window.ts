@@ -43,6 +43,8 @@ export interface FillWindowOptions extends FetchEvents {
    * is durable (before the next write), for a record of which source filled what.
    */
   readonly onStored?: ((origins: FillOrigin[]) => Promise<void>) | undefined;
+  /** Checked under the series lock before each write commits (see `WriteOptions.fence`). */
+  readonly fence?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -66,15 +68,21 @@ export async function fillWindow(
   const announced: FillOrigin[] = [];
   const stored: FillOrigin[] = [];
   // Writes run in order, one after the other; the fetch goes on while up to
-  // WRITES_AHEAD of them wait, and a failed one surfaces at the next chunk.
+  // WRITES_AHEAD of them wait. A failed write stops the fetch at the next page:
+  // its error is kept here, so it is never an unhandled rejection (which
+  // kills the process) while the loop awaits the network.
   let lastWrite: Promise<void> = Promise.resolve();
+  let writeFailed: { error: unknown } | undefined;
   const queued: Promise<void>[] = [];
 
   const write = async (chunk: Chunk<Row[] | CandleColumns>): Promise<void> => {
+    // Once one write failed every later one fails the same way (a full disk): do not try.
+    if (writeFailed !== undefined) throw writeFailed.error;
     lastWrite = lastWrite.then(async () => {
+      const writeOptions = { fence: options.fence };
       const result = Array.isArray(chunk.rows)
-        ? await store.write(series, chunk.range, chunk.rows)
-        : await store.writeCandles!(series, chunk.range, chunk.rows);
+        ? await store.write(series, chunk.range, chunk.rows, writeOptions)
+        : await store.writeCandles!(series, chunk.range, chunk.rows, writeOptions);
       rowsWritten += result.rowsWritten;
       coveredMs += chunk.range.endMs - chunk.range.startMs;
       const parts = announced.flatMap((o) =>
@@ -91,6 +99,9 @@ export async function fillWindow(
         totalMs: windowMs,
         cursorMs: chunk.range.endMs,
       });
+    });
+    lastWrite.catch((error: unknown) => {
+      writeFailed ??= { error };
     });
     queued.push(lastWrite);
     if (queued.length > WRITES_AHEAD) await queued.shift();
@@ -113,12 +124,13 @@ export async function fillWindow(
           pagesFetched++;
           const chunk = batcher.add(page);
           if (chunk !== undefined) await write(chunk);
+          if (writeFailed !== undefined) throw writeFailed.error;
           if (options.signal?.aborted) throw new CancelledError();
         }
       } finally {
         // Pages already fetched are complete and worth keeping, even when a later one failed.
         const rest = batcher.flush();
-        if (rest !== undefined) await write(rest);
+        if (rest !== undefined && writeFailed === undefined) await write(rest);
       }
     }
   } finally {

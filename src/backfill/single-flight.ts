@@ -16,9 +16,9 @@ interface Flight<T> {
 
 /**
  * Runs each keyed piece of work once however many callers want it at the
- * same time. A finished or failed flight keeps answering for `ttlMs`, then
- * is forgotten. A caller that aborts stops waiting at once; the work itself
- * is aborted only when no caller waits any more.
+ * same time. A finished flight keeps answering for `ttlMs`, then is
+ * forgotten; a failed one is forgotten at once. A caller that aborts stops
+ * waiting at once; the work itself is aborted only when no caller waits any more.
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
@@ -138,8 +138,13 @@ export class SingleFlight<T> {
       flight.settledAtMs = this.nowMs();
       listeners.clear();
     };
-    // Waiters get the outcome through their own handlers; this one only marks the time.
-    promise.then(settle, settle);
+    // Waiters get the outcome through their own handlers; this one only marks the
+    // time. A failure is not kept: the next caller tries afresh (the disk has
+    // room again, the exchange is back) instead of hearing the old error.
+    promise.then(settle, () => {
+      settle();
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    });
     this.flights.set(key, flight);
     return flight;
   }

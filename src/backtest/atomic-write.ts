@@ -1,5 +1,6 @@
 /** @module Cache files appear whole or not at all: temp file beside the target, then rename. */
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -10,10 +11,7 @@ import path from 'node:path';
  * is pulled again, and skipping it keeps a year's pull fast.
  */
 export async function writeFileAtomic(finalPath: string, data: Uint8Array): Promise<void> {
-  const temp = path.join(
-    path.dirname(finalPath),
-    `.${path.basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
+  const temp = tempPathFor(finalPath);
   try {
     await writeFile(temp, data);
     await rename(temp, finalPath);
@@ -21,4 +19,23 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array): Prom
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** {@link writeFileAtomic}, synchronously: for small files, where thread-pool round trips cost more than the write. */
+export function writeFileAtomicSync(finalPath: string, data: Uint8Array): void {
+  const temp = tempPathFor(finalPath);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, finalPath);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+function tempPathFor(finalPath: string): string {
+  return path.join(
+    path.dirname(finalPath),
+    `.${path.basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
 }

@@ -1,7 +1,6 @@
 /** @module BacktestRunner: replays cached day files through a model, resolves and scores its predictions. */
 import path from 'node:path';
 import { GaplessError, InvalidArgumentError, NotFoundError, SourceError } from '../core/errors.js';
-import { granularityMs } from '../core/granularity.js';
 import { makeSeries, type Series } from '../core/series.js';
 import { formatTime } from '../core/time.js';
 import { BacktestClient, listCachedFiles } from './backtest-client.js';
@@ -11,11 +10,12 @@ import type { DayColumns } from './day-columns.js';
 import { daysOf } from './day-range.js';
 import { computeMetrics } from './metrics.js';
 import { asModel, type Model, type PredictScope } from './model.js';
+import { PendingPredictions } from './pending-predictions.js';
 import { PredictionColumnsBuilder } from './prediction-columns.js';
 import { PredictionTable } from './prediction-table.js';
 import { readDayFile } from './read-day-file.js';
 import { type ResolvedRunOptions, type RunOptions, resolveRunOptions } from './run-options.js';
-import { actualOf, directionScore, type ScoringFn } from './scoring.js';
+import { actualOf, directionScore, directionScoreOf, profitOf, type ScoringFn } from './scoring.js';
 import { SubjectStream } from './subject-stream.js';
 import { WindowArrays, WindowTick } from './window-view.js';
 
@@ -41,9 +41,7 @@ interface Lane {
   readonly stream: SubjectStream;
   readonly data: WindowTick;
   readonly scope: PredictScope;
-  readonly pendingRows: number[];
-  readonly pendingOutputs: Record<string, unknown>[];
-  pendingHead: number;
+  readonly pending: PendingPredictions;
 }
 
 /**
@@ -109,7 +107,7 @@ export class BacktestRunner {
       const stream = new SubjectStream(
         subject,
         [...days.keys()],
-        (day) => this.#readDay(series, day, days.get(day)!, warnings),
+        (day, into) => this.#readDay(series, day, days.get(day)!, into, warnings),
         resolved.windowSize,
       );
       lanes.push({
@@ -121,13 +119,11 @@ export class BacktestRunner {
           resolveHorizonSeconds: resolved.resolveHorizonSeconds,
           stepSeconds: resolved.stepSeconds,
         }),
-        pendingRows: [],
-        pendingOutputs: [],
-        pendingHead: 0,
+        pending: new PendingPredictions(),
       });
     }
     const started = performance.now();
-    const table = new PredictionColumnsBuilder(expectedPredictions(files, resolved));
+    const table = new PredictionColumnsBuilder();
     const rows = await this.#replay(lanes, resolved, table);
     const elapsedMs = performance.now() - started;
     const columns = table.finish(resolved.subjects);
@@ -248,10 +244,15 @@ export class BacktestRunner {
     answer: unknown,
     threw: boolean,
   ): void {
+    if (!threw && typeof answer === 'number') {
+      // The common case, kept free of objects: the number is the `value` field.
+      const k = table.add(ts, lane.index, undefined, undefined, close, answer);
+      lane.pending.push(k, ts, close, answer, undefined);
+      return;
+    }
     let output: Record<string, unknown>;
     let error: string | undefined;
-    if (!threw && typeof answer === 'number') output = { value: answer };
-    else if (!threw && answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
+    if (!threw && answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
       output = { ...(answer as Record<string, unknown>) };
     } else {
       output = { ...this.#defaultOutput };
@@ -262,8 +263,7 @@ export class BacktestRunner {
         : `predict returned ${answer === null ? 'null' : Array.isArray(answer) ? 'an array' : typeof answer}, expected a number or an object`;
     }
     const k = table.add(ts, lane.index, output, error, close);
-    lane.pendingRows.push(k);
-    lane.pendingOutputs.push(output);
+    lane.pending.push(k, ts, close, Number.NaN, output);
   }
 
   // Predictions of a lane resolve in the order they were made; the first row at or after
@@ -275,28 +275,31 @@ export class BacktestRunner {
     horizon: number,
     table: PredictionColumnsBuilder,
   ): void {
-    const rows = lane.pendingRows;
-    while (lane.pendingHead < rows.length) {
-      const k = rows[lane.pendingHead]!;
-      if (table.ts[k]! + horizon > ts) break;
-      const output = lane.pendingOutputs[lane.pendingHead]!;
-      lane.pendingHead++;
-      const actual = actualOf(table.entryPrice[k]!, close);
+    const pending = lane.pending;
+    while (pending.size > 0 && pending.ts + horizon <= ts) {
+      const k = pending.row;
+      const entry = pending.entry;
+      const value = pending.value;
+      const output = pending.output;
+      pending.shift();
       table.resolve(k, close);
+      if (output === undefined && this.#scoringFn === directionScore) {
+        // The default scorer on a plain number, without its two objects: same formula.
+        const score = directionScoreOf(value, profitOf(entry, close));
+        table.setScore(k, score, !Number.isNaN(score));
+        continue;
+      }
       try {
-        const score = this.#scoringFn(output, actual) as unknown;
-        const value =
+        const score = this.#scoringFn(output ?? { value }, actualOf(entry, close)) as unknown;
+        const scored =
           typeof score === 'number' ? score : (score as { value?: unknown } | null)?.value;
-        if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError('no score value');
-        table.setScore(k, value, true);
+        if (typeof scored !== 'number' || Number.isNaN(scored)) {
+          throw new TypeError('no score value');
+        }
+        table.setScore(k, scored, true);
       } catch {
         table.setScore(k, Number.NaN, false);
       }
-    }
-    if (lane.pendingHead > 4096 && lane.pendingHead * 2 > rows.length) {
-      rows.splice(0, lane.pendingHead);
-      lane.pendingOutputs.splice(0, lane.pendingHead);
-      lane.pendingHead = 0;
     }
   }
 
@@ -338,10 +341,11 @@ export class BacktestRunner {
     series: Series,
     day: string,
     file: string,
+    into: DayColumns,
     warnings: string[],
   ): Promise<DayColumns> {
     try {
-      return await readDayFile(file);
+      return await readDayFile(file, into);
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
       if (this.#client === undefined) {
@@ -362,13 +366,6 @@ export class BacktestRunner {
       return readDayFile(file);
     }
   }
-}
-
-// Predictions a run of `files` day files makes at most (capped: a guess, not a limit).
-function expectedPredictions(files: number, options: ResolvedRunOptions): number {
-  const rowsPerDay = 86_400_000 / granularityMs(options.granularity);
-  const perDay = Math.min(rowsPerDay, 86_400 / Math.max(options.predictionIntervalSeconds, 1e-3));
-  return Math.min(files * perDay + 16, 4_000_000);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,4 +1,5 @@
 /** @module The leaderboard's figures over a run's scored predictions. */
+import { CompactNumbers } from './compact-numbers.js';
 import { profitOf } from './scoring.js';
 
 const HOUR_S = 3600;
@@ -27,21 +28,72 @@ export interface BacktestMetrics {
   readonly ic: number | null;
 }
 
+/** Numbers by index: a typed array, or the runner's compact columns. */
+export type NumberColumn = Float64Array | Int8Array | CompactNumbers;
+
 /** The columns the metrics read, one entry per prediction, in time order. */
 export interface MetricInputs {
   readonly length: number;
   /** Prediction time, epoch seconds. */
-  readonly ts: Float64Array;
+  readonly ts: NumberColumn;
   /** Score, NaN when there is none. */
-  readonly score: Float64Array;
-  /** 1 scored, 0 the scorer failed, -1 unresolved. */
-  readonly scoreSuccess: Int8Array;
+  readonly score: NumberColumn;
+  /** 1 scored, 0 the scorer failed, anything else unresolved. */
+  readonly scoreSuccess: NumberColumn;
   /** The prediction's numeric `value` (NaN when none). */
-  readonly value: Float64Array;
+  readonly value: NumberColumn;
   /** Close the prediction was made at. */
-  readonly entryPrice: Float64Array;
+  readonly entryPrice: NumberColumn;
   /** Close it was resolved at (NaN when unresolved). */
-  readonly resolvedPrice: Float64Array;
+  readonly resolvedPrice: NumberColumn;
+}
+
+const BLOCK = 4096;
+
+/**
+ * The inputs a block of rows at a time, as doubles: the passes below run
+ * tight loops over plain arrays whatever form the columns are kept in, and
+ * hold 4096 rows of copies, not a column's.
+ */
+class Blocks {
+  readonly ts = new Float64Array(BLOCK);
+  readonly score = new Float64Array(BLOCK);
+  readonly success = new Float64Array(BLOCK);
+  readonly value = new Float64Array(BLOCK);
+  readonly entry = new Float64Array(BLOCK);
+  readonly resolved = new Float64Array(BLOCK);
+  readonly #input: MetricInputs;
+
+  constructor(input: MetricInputs) {
+    this.#input = input;
+  }
+
+  /**
+   * Loads rows `from ..` (at most a block); returns how many. Only time,
+   * score and success with `all` false.
+   */
+  load(from: number, all = true): number {
+    const n = Math.min(BLOCK, this.#input.length - from);
+    const i = this.#input;
+    read(i.ts, from, this.ts, n);
+    read(i.score, from, this.score, n);
+    read(i.scoreSuccess, from, this.success, n);
+    if (!all) return n;
+    read(i.value, from, this.value, n);
+    read(i.entryPrice, from, this.entry, n);
+    read(i.resolvedPrice, from, this.resolved, n);
+    return n;
+  }
+
+  /** Whether row `i` of the block has a score (and its scorer succeeded). */
+  scored(i: number): boolean {
+    return this.success[i] === 1 && !Number.isNaN(this.score[i]!);
+  }
+}
+
+function read(column: NumberColumn, from: number, into: Float64Array, n: number): void {
+  if (column instanceof CompactNumbers) column.readInto(from, into, n);
+  else for (let i = 0; i < n; i++) into[i] = column[from + i] ?? Number.NaN;
 }
 
 /**
@@ -50,9 +102,12 @@ export interface MetricInputs {
  * window means are over those rows with `ts >= now - 24h / 72h / 168h`.
  */
 export function computeMetrics(input: MetricInputs): BacktestMetrics {
-  const scored = (k: number) => input.scoreSuccess[k] === 1 && !Number.isNaN(input.score[k]!);
+  const b = new Blocks(input);
   let now = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < input.length; k++) if (scored(k) && input.ts[k]! > now) now = input.ts[k]!;
+  for (let from = 0; from < input.length; from += BLOCK) {
+    const rows = b.load(from, false);
+    for (let i = 0; i < rows; i++) if (b.scored(i) && b.ts[i]! > now) now = b.ts[i]!;
+  }
   const starts = WINDOW_HOURS.map((h) => now - h * HOUR_S);
   const sums = [0, 0, 0];
   const counts = [0, 0, 0];
@@ -67,30 +122,33 @@ export function computeMetrics(input: MetricInputs): BacktestMetrics {
   let firstValue = Number.NaN;
   let firstProfit = Number.NaN;
   let spread = 0;
-  for (let k = 0; k < input.length; k++) {
-    if (!scored(k)) continue;
-    n++;
-    const score = input.score[k]!;
-    const ts = input.ts[k]!;
-    for (let w = 0; w < 3; w++) {
-      if (ts >= starts[w]!) {
-        sums[w]! += score;
-        counts[w]!++;
+  for (let from = 0; from < input.length; from += BLOCK) {
+    const rows = b.load(from);
+    for (let i = 0; i < rows; i++) {
+      if (!b.scored(i)) continue;
+      n++;
+      const score = b.score[i]!;
+      const ts = b.ts[i]!;
+      for (let w = 0; w < 3; w++) {
+        if (ts >= starts[w]!) {
+          sums[w]! += score;
+          counts[w]!++;
+        }
       }
+      if (score > 0) hits++;
+      const value = b.value[i]!;
+      const profit = profitOf(b.entry[i]!, b.resolved[i]!);
+      if (!Number.isNaN(value) && !Number.isNaN(profit)) {
+        returns += Math.sign(value) * profit;
+        if (paired++ === 0) {
+          firstValue = value;
+          firstProfit = profit;
+        } else spread |= (value !== firstValue ? 1 : 0) | (profit !== firstProfit ? 2 : 0);
+      }
+      cumulative += score;
+      if (cumulative > peak) peak = cumulative;
+      if (peak - cumulative > drawdown) drawdown = peak - cumulative;
     }
-    if (score > 0) hits++;
-    const value = input.value[k]!;
-    const profit = profitOf(input.entryPrice[k]!, input.resolvedPrice[k]!);
-    if (!Number.isNaN(value) && !Number.isNaN(profit)) {
-      returns += Math.sign(value) * profit;
-      if (paired++ === 0) {
-        firstValue = value;
-        firstProfit = profit;
-      } else spread |= (value !== firstValue ? 1 : 0) | (profit !== firstProfit ? 2 : 0);
-    }
-    cumulative += score;
-    if (cumulative > peak) peak = cumulative;
-    if (peak - cumulative > drawdown) drawdown = peak - cumulative;
   }
   const mean = (w: number) => (counts[w] === 0 ? 0 : sums[w]! / counts[w]!);
   return {
@@ -102,27 +160,26 @@ export function computeMetrics(input: MetricInputs): BacktestMetrics {
     hit_rate: n === 0 ? 0 : hits / n,
     mean_return: paired === 0 ? 0 : returns / paired,
     max_drawdown: drawdown,
-    ic: spread === 3 ? rankCorrelation(input, scored, paired) : null,
+    ic: spread === 3 ? rankCorrelation(input, b, paired) : null,
   };
 }
 
 // The pairs are gathered only when both sides vary: a constant model costs no copies.
-function rankCorrelation(
-  input: MetricInputs,
-  scored: (k: number) => boolean,
-  paired: number,
-): number | null {
+function rankCorrelation(input: MetricInputs, b: Blocks, paired: number): number | null {
   const xs = new Float64Array(paired);
   const ys = new Float64Array(paired);
   let j = 0;
-  for (let k = 0; k < input.length; k++) {
-    if (!scored(k)) continue;
-    const value = input.value[k]!;
-    const profit = profitOf(input.entryPrice[k]!, input.resolvedPrice[k]!);
-    if (Number.isNaN(value) || Number.isNaN(profit)) continue;
-    xs[j] = value;
-    ys[j] = profit;
-    j++;
+  for (let from = 0; from < input.length; from += BLOCK) {
+    const rows = b.load(from);
+    for (let i = 0; i < rows; i++) {
+      if (!b.scored(i)) continue;
+      const value = b.value[i]!;
+      const profit = profitOf(b.entry[i]!, b.resolved[i]!);
+      if (Number.isNaN(value) || Number.isNaN(profit)) continue;
+      xs[j] = value;
+      ys[j] = profit;
+      j++;
+    }
   }
   return spearman(xs, ys);
 }

@@ -1,6 +1,6 @@
+/** @module The predictions of a run as growable columns: compact numbers, one entry per prediction. */
+import { CompactNumbers } from './compact-numbers.js';
 import { profitOf } from './scoring.js';
-
-/** @module The predictions of a run as growable columns: typed arrays for numbers, one entry per prediction. */
 
 /**
  * One column of the predictions table. Nulls: NaN in `number`, -1 in
@@ -19,21 +19,18 @@ export type LazyColumn = PredictionColumn | (() => PredictionColumn);
 
 /** A column of the prediction's own fields: numbers until something else shows up. */
 class OutputColumn {
-  numbers: Float64Array | undefined;
+  numbers: CompactNumbers | undefined = new CompactNumbers();
   values: unknown[] | undefined;
 
-  constructor(capacity: number) {
-    this.numbers = new Float64Array(capacity).fill(Number.NaN);
-  }
-
   set(k: number, value: unknown): void {
-    if (this.numbers !== undefined) {
+    const numbers = this.numbers;
+    if (numbers !== undefined) {
       if (typeof value === 'number') {
-        this.numbers[k] = value;
+        numbers.set(k, value);
         return;
       }
       if (value === undefined || value === null) return;
-      this.values = Array.from(this.numbers.subarray(0, k), (v) => (Number.isNaN(v) ? null : v));
+      this.values = Array.from(numbers.toFloat64Array(k), (v) => (Number.isNaN(v) ? null : v));
       this.numbers = undefined;
     }
     const values = this.values!;
@@ -41,16 +38,11 @@ class OutputColumn {
     values[k] = value ?? null;
   }
 
-  grow(capacity: number): void {
-    if (this.numbers === undefined) return;
-    const grown = new Float64Array(capacity).fill(Number.NaN);
-    grown.set(this.numbers);
-    this.numbers = grown;
-  }
-
-  finish(length: number): PredictionColumn {
-    if (this.numbers !== undefined)
-      return { type: 'number', values: this.numbers.subarray(0, length) };
+  finish(length: number): LazyColumn {
+    const numbers = this.numbers;
+    if (numbers !== undefined) {
+      return () => ({ type: 'number', values: numbers.toFloat64Array(length) });
+    }
     const values = this.values!;
     while (values.length < length) values.push(null);
     values.length = length;
@@ -69,56 +61,46 @@ class OutputColumn {
 
 /**
  * Collects predictions as they are made and their outcomes and scores as
- * they resolve, without an object per prediction kept.
+ * they resolve, without an object per prediction kept. Numbers are held in
+ * {@link CompactNumbers} (a year of 1m predictions: about 16 bytes each, not
+ * 43), and the table's `Float64Array` columns are made when first read.
  */
 export class PredictionColumnsBuilder {
   length = 0;
-  #capacity: number;
-  ts: Float64Array;
-  subject: Uint16Array;
-  entryPrice: Float64Array;
-  resolvedPrice: Float64Array;
-  score: Float64Array;
-  scoreSuccess: Int8Array;
+  /** Prediction time, epoch seconds. */
+  readonly ts = new CompactNumbers();
+  /** Index of the subject in the run's list. */
+  readonly subject = new CompactNumbers();
+  /** Close the prediction was made at. */
+  readonly entryPrice = new CompactNumbers();
+  /** Close it resolved at; NaN until then. */
+  readonly resolvedPrice = new CompactNumbers();
+  /** Score; NaN when none. */
+  readonly score = new CompactNumbers();
+  /** 1 scored, 0 the scorer failed, NaN unresolved. */
+  readonly scoreSuccess = new CompactNumbers();
   readonly #errors: (string | null)[] = [];
   readonly #outputs = new Map<string, OutputColumn>();
 
-  /** `capacity`: the predictions expected; a good guess saves regrowing. */
-  constructor(capacity = 1024) {
-    const n = Math.max(16, Math.ceil(capacity));
-    this.#capacity = n;
-    this.ts = new Float64Array(n);
-    this.subject = new Uint16Array(n);
-    this.entryPrice = new Float64Array(n);
-    this.resolvedPrice = new Float64Array(n);
-    this.score = new Float64Array(n);
-    this.scoreSuccess = new Int8Array(n);
-  }
-
-  /** Records a prediction; returns its row. Its outcome is unresolved until {@link resolve}. */
+  /**
+   * Records a prediction whose output is `output`'s fields (or, without
+   * `output`, the number `value` as its `value` field: no object needed);
+   * returns its row. Its outcome is unresolved until {@link resolve}.
+   */
   add(
     tsS: number,
     subject: number,
-    output: Record<string, unknown>,
+    output: Readonly<Record<string, unknown>> | undefined,
     error: string | undefined,
     entryPrice: number,
+    value = Number.NaN,
   ): number {
-    if (this.length === this.#capacity) this.#grow();
     const k = this.length++;
-    this.ts[k] = tsS;
-    this.subject[k] = subject;
-    this.entryPrice[k] = entryPrice;
-    this.resolvedPrice[k] = Number.NaN;
-    this.score[k] = Number.NaN;
-    this.scoreSuccess[k] = -1;
-    for (const key in output) {
-      let column = this.#outputs.get(key);
-      if (column === undefined) {
-        column = new OutputColumn(this.#capacity);
-        this.#outputs.set(key, column);
-      }
-      column.set(k, output[key]);
-    }
+    this.ts.set(k, tsS);
+    this.subject.set(k, subject);
+    this.entryPrice.set(k, entryPrice);
+    if (output === undefined) this.#output('value').set(k, value);
+    else for (const key in output) this.#output(key).set(k, output[key]);
     if (error !== undefined) {
       while (this.#errors.length < k) this.#errors.push(null);
       this.#errors[k] = error;
@@ -128,54 +110,66 @@ export class PredictionColumnsBuilder {
 
   /** Sets the outcome of row `k` (its profit and direction follow from the two prices). */
   resolve(k: number, resolvedPrice: number): void {
-    this.resolvedPrice[k] = resolvedPrice;
+    this.resolvedPrice.set(k, resolvedPrice);
   }
 
   /** Sets the score of row `k`; `success` false when the scorer failed. */
   setScore(k: number, value: number, success: boolean): void {
-    this.score[k] = success ? value : Number.NaN;
-    this.scoreSuccess[k] = success ? 1 : 0;
+    this.score.set(k, success ? value : Number.NaN);
+    this.scoreSuccess.set(k, success ? 1 : 0);
   }
 
-  /** The finished columns (views, not copies), in table order: ts, subject, output fields, _error, outcome, score. */
+  /** The columns, made on first read, in table order: ts, subject, output fields, _error, outcome, score. */
   finish(subjects: readonly string[]): Map<string, LazyColumn> {
     const n = this.length;
     const columns = new Map<string, LazyColumn>();
-    columns.set('ts', { type: 'number', values: this.ts.subarray(0, n) });
-    columns.set('subject', {
-      type: 'category',
-      codes: this.subject.subarray(0, n),
-      labels: subjects,
+    const numbers = (c: CompactNumbers) => (): PredictionColumn => ({
+      type: 'number',
+      values: c.toFloat64Array(n),
     });
+    columns.set('ts', numbers(this.ts));
+    columns.set('subject', () => ({
+      type: 'category',
+      codes: Uint16Array.from(this.subject.toFloat64Array(n)),
+      labels: subjects,
+    }));
     for (const [name, column] of this.#outputs) columns.set(name, column.finish(n));
     if (this.#errors.length > 0) {
       const errors = this.#errors.slice();
       while (errors.length < n) errors.push(null);
       columns.set('_error', { type: 'string', values: errors });
     }
-    columns.set('entry_price', { type: 'number', values: this.entryPrice.subarray(0, n) });
-    columns.set('resolved_price', { type: 'number', values: this.resolvedPrice.subarray(0, n) });
-    // Derived from the prices when first read: a year of predictions holds 9 bytes less each.
-    const entry = this.entryPrice.subarray(0, n);
-    const resolved = this.resolvedPrice.subarray(0, n);
-    columns.set('profit', () => ({
-      type: 'number',
-      values: entry.map((e, k) => profitOf(e, resolved[k]!)),
-    }));
-    columns.set('direction_up', () => ({
-      type: 'boolean',
-      values: Int8Array.from(entry, (e, k) => {
-        const r = resolved[k]!;
-        return Number.isNaN(r) ? -1 : r > e ? 1 : 0;
-      }),
-    }));
-    columns.set('score', { type: 'number', values: this.score.subarray(0, n) });
-    columns.set('score_success', { type: 'boolean', values: this.scoreSuccess.subarray(0, n) });
+    const entry = this.entryPrice;
+    const resolved = this.resolvedPrice;
+    columns.set('entry_price', numbers(entry));
+    columns.set('resolved_price', numbers(resolved));
+    columns.set('profit', () => {
+      const values = new Float64Array(n);
+      for (let k = 0; k < n; k++) values[k] = profitOf(entry.at(k), resolved.at(k));
+      return { type: 'number', values };
+    });
+    columns.set('direction_up', () => {
+      const values = new Int8Array(n);
+      for (let k = 0; k < n; k++) {
+        const r = resolved.at(k);
+        values[k] = Number.isNaN(r) ? -1 : r > entry.at(k) ? 1 : 0;
+      }
+      return { type: 'boolean', values };
+    });
+    columns.set('score', numbers(this.score));
+    columns.set('score_success', () => {
+      const values = new Int8Array(n);
+      for (let k = 0; k < n; k++) {
+        const v = this.scoreSuccess.at(k);
+        values[k] = Number.isNaN(v) ? -1 : v;
+      }
+      return { type: 'boolean', values };
+    });
     return columns;
   }
 
   /** The output field `name` as numbers (NaN where it is none): what the metrics read of `value`. */
-  numbers(name: string): Float64Array {
+  numbers(name: string): CompactNumbers | Float64Array {
     const column = this.#outputs.get(name);
     if (column?.numbers !== undefined) return column.numbers;
     const out = new Float64Array(this.length).fill(Number.NaN);
@@ -185,25 +179,12 @@ export class PredictionColumnsBuilder {
     return out;
   }
 
-  #grow(): void {
-    const capacity = this.#capacity * 2;
-    const grow = <T extends Float64Array | Int8Array | Uint16Array>(
-      a: T,
-      make: (n: number) => T,
-    ): T => {
-      const next = make(capacity);
-      next.set(a);
-      return next;
-    };
-    const f64 = (n: number) => new Float64Array(n);
-    const i8 = (n: number) => new Int8Array(n);
-    this.ts = grow(this.ts, f64);
-    this.subject = grow(this.subject, (n) => new Uint16Array(n));
-    this.entryPrice = grow(this.entryPrice, f64);
-    this.resolvedPrice = grow(this.resolvedPrice, f64);
-    this.score = grow(this.score, f64);
-    this.scoreSuccess = grow(this.scoreSuccess, i8);
-    for (const column of this.#outputs.values()) column.grow(capacity);
-    this.#capacity = capacity;
+  #output(key: string): OutputColumn {
+    let column = this.#outputs.get(key);
+    if (column === undefined) {
+      column = new OutputColumn();
+      this.#outputs.set(key, column);
+    }
+    return column;
   }
 }

@@ -8,7 +8,7 @@ import { PredictionTable } from './prediction-table.js';
 
 // Three predictions: a resolved one with extra fields, an errored one, an unresolved one.
 function table(): PredictionTable {
-  const b = new PredictionColumnsBuilder(2);
+  const b = new PredictionColumnsBuilder();
   const k0 = b.add(60, 0, { value: 1.5, label: 'up', flag: true }, undefined, 100);
   b.resolve(k0, 101);
   b.setScore(k0, 1, true);

@@ -34,12 +34,18 @@ export class PredictionTable {
     this.#lazy = columns;
   }
 
-  // Every column made, in table order (derived ones on first read, then kept).
+  // Every column made, in table order (each made on first read, then kept).
   get #columns(): Map<string, PredictionColumn> {
-    for (const [name, column] of this.#lazy) {
-      if (typeof column === 'function') this.#lazy.set(name, column());
-    }
+    for (const name of this.#lazy.keys()) this.#column(name);
     return this.#lazy as Map<string, PredictionColumn>;
+  }
+
+  #column(name: string): PredictionColumn | undefined {
+    const column = this.#lazy.get(name);
+    if (typeof column !== 'function') return column;
+    const made = column();
+    this.#lazy.set(name, made);
+    return made;
   }
 
   /** Column names, in table order. */
@@ -49,12 +55,12 @@ export class PredictionTable {
 
   /** One column (see {@link PredictionColumn} for how nulls are held), or undefined. */
   column(name: string): PredictionColumn | undefined {
-    return this.#columns.get(name);
+    return this.#column(name);
   }
 
   /** Value `k` of a column, with nulls as `null`. */
   get(name: string, k: number): unknown {
-    const column = this.#columns.get(name);
+    const column = this.#column(name);
     return column === undefined ? undefined : cell(column, k);
   }
 

@@ -8,6 +8,7 @@ import { allocateCandleColumns } from '../core/candle-columns.js';
 import { makeSeries } from '../core/series.js';
 import { encodeCandleDay } from '../storage/parquet/candle-encoder.js';
 import { CorruptFileError } from './corrupt-file-error.js';
+import { allocateDayColumns, COLUMN_NAMES } from './day-columns.js';
 import { decodePlainDay } from './plain-day-decoder.js';
 import { decodeDayFile, readDayFile } from './read-day-file.js';
 
@@ -82,6 +83,32 @@ describe('reading day files', () => {
     expect(fast).toEqual(await decodeDayFile(file, 'f', false));
     expect(fast.ts[0]).toBe(JAN1_MS / 1000);
     expect(fast.close[1]).toBe(Math.PI);
+  });
+
+  it('decodes into columns it is given, reused, with the same values', async () => {
+    const path = join(dir, 'day.parquet');
+    writeFileSync(path, await encoded());
+    const fresh = await readDayFile(path);
+    const into = allocateDayColumns(2000);
+    const reused = await readDayFile(path, into);
+    expect(reused.length).toBe(1440);
+    expect(reused.close).toBe(into.close);
+    for (const name of COLUMN_NAMES) {
+      expect(Array.from(reused[name].subarray(0, 1440))).toEqual(Array.from(fresh[name]));
+    }
+  });
+
+  it('refuses a page whose bytes fail the gzip CRC, whichever path reads it', async () => {
+    const bytes = Buffer.from(await encoded());
+    const close = parquetMetadata(arrayBuffer(bytes)).row_groups[0]!.columns.find(
+      (c) => c.meta_data?.path_in_schema[0] === 'close',
+    )!.meta_data!;
+    // Inside the compressed payload, past the page header.
+    const at = Number(close.data_page_offset) + Math.floor(Number(close.total_compressed_size) / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    const path = join(dir, 'flipped.parquet');
+    writeFileSync(path, bytes);
+    await expect(readDayFile(path)).rejects.toThrow(CorruptFileError);
   });
 
   it('says why a file cannot be read', async () => {

@@ -1,7 +1,7 @@
 /** @module Reads one cached Parquet day file into typed columns (hyparquet, native gunzip). */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { type Compressors, parquetMetadata, parquetRead } from 'hyparquet';
+import { type Compressors, type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
 import { compressors as pureCompressors } from 'hyparquet-compressors';
 import { CorruptFileError } from './corrupt-file-error.js';
 import { allocateDayColumns, type ColumnName, type DayColumns } from './day-columns.js';
@@ -34,28 +34,55 @@ const PARSERS = {
   timestampFromNanoseconds: (v: bigint) => Number(v) / 1e9,
 };
 
+// One buffer for the bytes of whichever file is being read: a replay reads a file a day,
+// and a fresh 25 kB buffer each time is garbage that outlives the young generation. Used
+// synchronously only (the read, the footer, the fast decode); anything slower copies.
+let fileBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+
 /**
  * The candles of one day file, sorted by time (`ts` in epoch seconds). Throws
  * {@link CorruptFileError} when the file is not a readable candle day file.
+ * With `into` (columns a previous call returned), decodes into those arrays
+ * when they are large enough, instead of allocating a day's worth.
  */
-export async function readDayFile(path: string): Promise<DayColumns> {
-  let bytes: Buffer;
+export async function readDayFile(path: string, into?: DayColumns): Promise<DayColumns> {
+  let bytes: Uint8Array;
   try {
-    // Sync: a day file is ~25 kB, and a promise-based read costs more than the read itself.
-    bytes = readFileSync(path);
+    bytes = readWhole(path);
   } catch (cause) {
     throw new CorruptFileError(path, (cause as Error).message, { cause });
   }
   if (!hasParquetMagic(bytes)) throw new CorruptFileError(path, 'not a parquet file');
-  const buffer =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? bytes.buffer
-      : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  let metadata: FileMetaData;
   try {
-    return await decodeDayFile(buffer as ArrayBuffer, path);
+    metadata = parquetMetadata(bytes);
+    const plain = hasCandleColumns(metadata, path)
+      ? decodePlainDay(bytes, metadata, into)
+      : undefined;
+    if (plain !== undefined) return sortedByTime(plain);
   } catch (cause) {
     if (cause instanceof CorruptFileError) throw cause;
     throw new CorruptFileError(path, (cause as Error).message ?? String(cause), { cause });
+  }
+  // Not gapless's own plain pages: hyparquet reads it, from a copy of its own.
+  return decodeDayFile(new Uint8Array(bytes).buffer, path, false);
+}
+
+// The whole file, in the shared buffer (valid until the next read).
+function readWhole(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (fileBuffer.length < size) fileBuffer = Buffer.allocUnsafeSlow(size * 2);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, fileBuffer, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return fileBuffer.subarray(0, got);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -69,11 +96,21 @@ export async function decodeDayFile(
   path: string,
   fast = true,
 ): Promise<DayColumns> {
-  const metadata = parquetMetadata(file);
-  const names = new Set(metadata.schema.map((s) => s.name));
-  for (const name of FILE_COLUMNS) {
-    if (!names.has(name)) throw new CorruptFileError(path, `no column '${name}'`);
+  try {
+    return await decodeWithMetadata(file, path, fast);
+  } catch (cause) {
+    if (cause instanceof CorruptFileError) throw cause;
+    throw new CorruptFileError(path, (cause as Error).message ?? String(cause), { cause });
   }
+}
+
+async function decodeWithMetadata(
+  file: ArrayBuffer,
+  path: string,
+  fast: boolean,
+): Promise<DayColumns> {
+  const metadata = parquetMetadata(file);
+  hasCandleColumns(metadata, path);
   const plain = fast ? decodePlainDay(file, metadata) : undefined;
   if (plain !== undefined) return sortedByTime(plain);
   const columns = allocateDayColumns(Number(metadata.num_rows));
@@ -100,6 +137,15 @@ export async function decodeDayFile(
   }
   if (Number.isNaN(columns.ts[0])) throw new CorruptFileError(path, "'ts_event' is not a time");
   return sortedByTime(columns);
+}
+
+// Every candle column is there (true), or a CorruptFileError names the first missing.
+function hasCandleColumns(metadata: FileMetaData, path: string): true {
+  const names = new Set(metadata.schema.map((s) => s.name));
+  for (const name of FILE_COLUMNS) {
+    if (!names.has(name)) throw new CorruptFileError(path, `no column '${name}'`);
+  }
+  return true;
 }
 
 // `PAR1` at both ends: a truncated or foreign file fails here, with a plain reason.

@@ -46,7 +46,17 @@ export function predictionValue(output: Record<string, unknown>): number {
  * the sign of the profit, or the prediction is 0; -1 otherwise.
  */
 export const directionScore: ScoringFn = (output, actual) => {
-  const value = predictionValue(output);
-  if (Number.isNaN(value)) throw new TypeError('the prediction has no numeric value');
-  return { value: value === 0 || Math.sign(value) === Math.sign(actual.profit) ? 1 : -1 };
+  const score = directionScoreOf(predictionValue(output), actual.profit);
+  if (Number.isNaN(score)) throw new TypeError('the prediction has no numeric value');
+  return { value: score };
 };
+
+/**
+ * {@link directionScore} of a prediction's `value` and its `profit`, as a
+ * number: NaN when `value` is NaN (where `directionScore` throws). How the
+ * runner scores plain-number predictions without an object each.
+ */
+export function directionScoreOf(value: number, profit: number): number {
+  if (Number.isNaN(value)) return Number.NaN;
+  return value === 0 || Math.sign(value) === Math.sign(profit) ? 1 : -1;
+}

@@ -1,8 +1,11 @@
 /** @module One subject's rows streamed day by day: the current day, the window's tail of the previous one, the next day prefetched. */
 import { allocateDayColumns, COLUMN_NAMES, type DayColumns } from './day-columns.js';
 
-/** Reads one day (and repairs it if it must); given by the runner. */
-export type DayLoader = (day: string) => Promise<DayColumns>;
+/**
+ * Reads one day (and repairs it if it must); given by the runner. `into`:
+ * columns it returned before, which it may decode into (they are free).
+ */
+export type DayLoader = (day: string, into: DayColumns) => Promise<DayColumns>;
 
 /**
  * The rows of one subject in time order, held as one columnar buffer with
@@ -17,6 +20,9 @@ export class SubjectStream {
   readonly #keep: number;
   #nextDay = 0;
   #prefetch: Promise<DayColumns> | undefined;
+  // Two sets of day columns, used in turn: the day being appended and the one being read.
+  readonly #spare: DayColumns[] = [allocateDayColumns(0), allocateDayColumns(0)];
+  #turn = 0;
   #buffer: DayColumns = allocateDayColumns(0);
   #length = 0;
   /** Buffer index of the current row. */
@@ -66,10 +72,9 @@ export class SubjectStream {
   async fill(): Promise<boolean> {
     while (this.#at >= this.#length) {
       if (this.#nextDay >= this.#days.length) return false;
-      const day = await (this.#prefetch ?? this.#load(this.#days[this.#nextDay]!));
+      const day = await (this.#prefetch ?? this.#loadDay(this.#nextDay));
       this.#nextDay++;
-      this.#prefetch =
-        this.#nextDay < this.#days.length ? this.#load(this.#days[this.#nextDay]!) : undefined;
+      this.#prefetch = this.#nextDay < this.#days.length ? this.#loadDay(this.#nextDay) : undefined;
       // A failed prefetch must not go unhandled before its day is awaited.
       this.#prefetch?.catch(() => undefined);
       this.#append(day);
@@ -81,6 +86,16 @@ export class SubjectStream {
   advance(): void {
     this.#at++;
     this.#row++;
+  }
+
+  // Day `k`, read into the spare columns whose turn it is (they were appended already).
+  #loadDay(k: number): Promise<DayColumns> {
+    const turn = this.#turn;
+    this.#turn ^= 1;
+    return this.#load(this.#days[k]!, this.#spare[turn]!).then((columns) => {
+      this.#spare[turn] = columns;
+      return columns;
+    });
   }
 
   #append(day: DayColumns): void {

@@ -11,11 +11,14 @@ import { registerReadCommand } from './commands/read.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSymbolsCommand } from './commands/symbols.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
+import { guardOutput } from './output-guard.js';
 import { tuneRuntime } from './runtime.js';
 
 tuneRuntime();
+guardOutput();
 
 const program = new Command('gapless')
   .description('market history without holes: backfill, check, store and serve candles and trades')
@@ -26,6 +29,7 @@ const program = new Command('gapless')
 registerBackfillCommand(program);
 registerCoverageCommand(program);
 registerReadCommand(program);
+registerVerifyCommand(program);
 registerServeCommand(program);
 registerSimCommand(program);
 registerWorkerCommand(program);

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import type { SeriesSelection } from '../config/feeds.js';
 import { InvalidArgumentError } from '../core/errors.js';
 
 /** Splits a comma list flag (`--symbols BTC/USDT,ETH/USDT`). */
@@ -14,6 +15,24 @@ export function withCommonFlags(command: Command): Command {
   return command
     .addOption(new Option('-c, --config <file>', 'configuration file (default ./gapless.yaml)'))
     .addOption(new Option('-d, --data-dir <dir>', 'data directory (overrides data_dir)'));
+}
+
+/** The series selection flags, as commander parses them. */
+export interface SelectionFlags {
+  feed?: string[];
+  symbols?: string[];
+  kind?: string[];
+  granularity?: string[];
+}
+
+/** The selection the flags make, as `selectSeries` takes it. */
+export function selectionOf(flags: SelectionFlags): SeriesSelection {
+  return {
+    feeds: flags.feed,
+    subjects: flags.symbols,
+    kinds: flags.kind,
+    granularities: flags.granularity,
+  };
 }
 
 /** Adds the series selection flags. */

@@ -137,10 +137,10 @@ function errnoSuffix(cause: unknown): string {
 export class StorageError extends GaplessError {
   static override defaultCategory: ErrorCategory = 'storage';
 
-  constructor(message: string, options?: GaplessErrorOptions) {
+  constructor(message: string, options?: GaplessErrorOptions, code = 'STORAGE_FAILED') {
     // A message that names its code already says why.
     const named = /\bE[A-Z]{3,}\b/.test(message);
-    super('STORAGE_FAILED', named ? message : message + errnoSuffix(options?.cause), options);
+    super(code, named ? message : message + errnoSuffix(options?.cause), options);
   }
 }
 

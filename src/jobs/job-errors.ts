@@ -16,3 +16,13 @@ export class JobRunningError extends ConflictError {
     this.jobId = jobId;
   }
 }
+
+/**
+ * A worker's lease on a job is gone (expired and taken by another worker, or
+ * the job was cancelled): it may not commit another write for the job.
+ */
+export class LeaseLostError extends ConflictError {
+  constructor(jobId: string, why: string) {
+    super(`job ${jobId}: ${why}; this worker stops writing for it`, 'LEASE_LOST');
+  }
+}

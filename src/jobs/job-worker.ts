@@ -5,6 +5,7 @@ import { CancelledError, GaplessError, InvalidArgumentError } from '../core/erro
 import { makeSeries, type Series } from '../core/series.js';
 import { describeWait, type RetryInfo, VISIBLE_WAIT_MS } from '../sources/data-fetcher.js';
 import type { BackfillJob, JobProgress, Repositories } from './job.js';
+import { LeaseLostError } from './job-errors.js';
 
 /** Lifecycle of a worker: `idle` -> `running` -> `stopping` -> `stopped`. */
 export const WORKER_STATES = ['idle', 'running', 'stopping', 'stopped'] as const;
@@ -214,6 +215,8 @@ export class JobWorker {
       pagesFetched: job.pagesFetched,
     };
     let owned = true;
+    // When the lease was last confirmed (taken before the request, to err early).
+    let confirmedAt = Date.now();
     let lost: JobOutcome | undefined;
     let beats: Promise<void> = Promise.resolve();
     let queued = false;
@@ -227,14 +230,17 @@ export class JobWorker {
         if (!owned) return;
         try {
           const snapshot = progress;
+          const sentAt = Date.now();
           owned = await this.#repos.jobs.heartbeat(
             job.id,
             this.workerId,
             this.#leaseTtlMs,
             snapshot,
           );
-          if (owned) this.#onProgress?.(job, snapshot);
-          else {
+          if (owned) {
+            confirmedAt = sentAt;
+            this.#onProgress?.(job, snapshot);
+          } else {
             const now = await this.#repos.jobs.get(job.id);
             lost = now?.status === 'cancelled' ? 'cancelled' : 'lease-lost';
             controller.abort(new CancelledError(`job ${job.id} ${lost}`));
@@ -247,6 +253,20 @@ export class JobWorker {
       return beats;
     };
     const timer = setInterval(() => void beat(), this.#heartbeatMs);
+    // Every commit of the fill checks, under the series lock, that the lease
+    // is still ours with time to spare; the heartbeats keep that true at no
+    // cost, and a worker that was paused past its lease asks the repository.
+    // A cancelled job has no successor: the rows it fetched are still stored.
+    const spareMs = this.#leaseTtlMs / 3;
+    const fence = async (): Promise<void> => {
+      if (owned && Date.now() < confirmedAt + this.#leaseTtlMs - spareMs) return;
+      await beat();
+      if (lost === 'cancelled') return;
+      if (!owned) throw new LeaseLostError(job.id, 'the lease was lost');
+      if (Date.now() >= confirmedAt + this.#leaseTtlMs - spareMs) {
+        throw new LeaseLostError(job.id, 'the lease could not be renewed');
+      }
+    };
     const base = progress;
     let failure: unknown;
     let result: FillResult | undefined;
@@ -257,6 +277,7 @@ export class JobWorker {
         { startMs: job.startTs, endMs: job.endTs },
         {
           signal: controller.signal,
+          fence,
           onProgress: (p: FillProgress) => {
             progress = {
               cursorTs: p.cursorMs,

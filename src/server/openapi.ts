@@ -567,7 +567,14 @@ export function openApiDocument(): Schema {
                     description:
                       'covered share of each series between its first and last covered instant (1 = no holes)',
                   }),
+                  damaged_files: {
+                    type: 'integer',
+                    minimum: 0,
+                    description:
+                      'day files with a damaged footer, or gone while coverage claims their rows (`gapless verify` names them, `--repair` moves them aside)',
+                  },
                 },
+                required: ['damaged_files'],
               },
               'status',
             ),

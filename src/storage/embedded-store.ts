@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../core/errors.js';
 import { makeRange, type Range } from '../core/range-math.js';
@@ -27,23 +28,27 @@ import {
   sliceCandleColumns,
 } from './candle-columns.js';
 import { addCoverage, COVERAGE_DIR, coverageFilePath, readCoverage } from './coverage-file.js';
+import { DayFileVerifier } from './day-file-verifier.js';
+import { asDiskFull, diskFullCode } from './disk-full-error.js';
 import { CandleAggregator } from './duckdb/candle-aggregator.js';
 import type { ConnectionPool, DuckDBLease } from './duckdb/engine.js';
-import { ParquetIndex } from './duckdb/parquet-index.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { makeDir } from './make-dir.js';
 import { encodeCandleDay } from './parquet/candle-encoder.js';
 import { resolveDayFile } from './parquet/day-file-segments.js';
+import { FileDamage, readFooter } from './parquet/footer.js';
 import {
   type DayFile,
   dayFilePath,
   insideDataDir,
   isNotFound,
   listDayFiles,
+  listDays,
   readDirNames,
   seriesDir,
   seriesFromSegments,
 } from './parquet/layout.js';
+import { ParquetIndex } from './parquet/parquet-index.js';
 import {
   copyTradeDaySql,
   emptyExportSql,
@@ -59,6 +64,9 @@ import type {
   FileStore,
   ManifestFile,
   ServedDayFile,
+  VerifyOptions,
+  VerifyReport,
+  WriteOptions,
   WriteResult,
 } from './store.js';
 
@@ -127,6 +135,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
 interface TempFile {
   readonly temp: string;
   readonly final: string;
+  /** Rows in it, when the producer knows (candles); read from its footer otherwise (trades). */
+  readonly rows?: number;
 }
 
 // Writes temp files for the days of one write, flushed, listing them in `written`.
@@ -149,6 +159,7 @@ export class EmbeddedStore implements FileStore {
   #index: ParquetIndex | undefined;
   #aggregator: CandleAggregator | undefined;
   readonly #fsync: boolean;
+  readonly #verifier: DayFileVerifier;
   readonly #mutex = new KeyedMutex();
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
@@ -157,35 +168,52 @@ export class EmbeddedStore implements FileStore {
   constructor(dataDir: string, fsync: boolean) {
     this.dataDir = dataDir;
     this.#fsync = fsync;
+    this.#verifier = new DayFileVerifier(dataDir);
   }
 
   /** @inheritDoc */
-  write(series: Series, range: Range, rows: readonly Row[]): Promise<WriteResult> {
+  write(
+    series: Series,
+    range: Range,
+    rows: readonly Row[],
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     return this.#track(async () => {
       const s = parseSeries(series);
       const r = makeRange(range?.startMs, range?.endMs, 'write range');
       if (!Array.isArray(rows)) throw new InvalidArgumentError('rows must be an array', 'BAD_ROW');
       if (s.kind === 'candle') {
-        return this.#writeCandles(s, r, candleColumns(candleBatch(rows as readonly Candle[], r)));
+        const columns = candleColumns(candleBatch(rows as readonly Candle[], r));
+        return this.#writeCandles(s, r, columns, options);
       }
       const batch = tradeBatch(rows as readonly Trade[], r);
       return this.#mutex.run(seriesId(s), () =>
-        this.#commit(s, r, batch.order.length, batch.days.length, (dir, existing, written) =>
-          this.#copyTradeDays(s, dir, batch, existing, written),
+        this.#commit(
+          s,
+          r,
+          batch.order.length,
+          batch.days.length,
+          options,
+          (dir, existing, written) => this.#copyTradeDays(s, dir, batch, existing, written),
         ),
       );
     });
   }
 
   /** @inheritDoc */
-  writeCandles(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult> {
+  writeCandles(
+    series: Series,
+    range: Range,
+    columns: CandleColumns,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     return this.#track(async () => {
       const s = parseSeries(series);
       if (s.kind !== 'candle') {
         throw new InvalidArgumentError(`${seriesId(s)} holds trades, not candles`, 'BAD_ROW');
       }
       const r = makeRange(range?.startMs, range?.endMs, 'write range');
-      return this.#writeCandles(s, r, checkedCandleColumns(columns, r));
+      return this.#writeCandles(s, r, checkedCandleColumns(columns, r), options);
     });
   }
 
@@ -207,6 +235,9 @@ export class EmbeddedStore implements FileStore {
             await pool.use((c) => c.run(readSql(s.kind, paths, r.startMs, r.endMs))),
           );
         } catch (cause) {
+          // A damaged file fails every attempt: name it at once.
+          const damaged = await this.#verifier.diagnose(s, paths);
+          if (damaged !== undefined) throw damaged;
           if (attempt >= READ_ATTEMPTS) {
             throw new StorageError(`cannot read ${seriesId(s)} from ${path.dirname(paths[0]!)}`, {
               cause,
@@ -243,7 +274,10 @@ export class EmbeddedStore implements FileStore {
         await rename(temp, final);
       } catch (cause) {
         await removeQuietly(temp);
-        throw new StorageError(`cannot export ${seriesId(s)} to ${final}`, { cause });
+        throw (
+          (await this.#verifier.diagnose(s, paths)) ??
+          new StorageError(`cannot export ${seriesId(s)} to ${final}${fullNote(cause)}`, { cause })
+        );
       }
     });
   }
@@ -256,14 +290,24 @@ export class EmbeddedStore implements FileStore {
     });
   }
 
+  /** @inheritDoc */
+  verify(series: Series, options?: VerifyOptions): Promise<VerifyReport> {
+    return this.#track(() => this.#verifier.verify(parseSeries(series), options));
+  }
+
+  /** @inheritDoc */
+  assertIntact(series: Series, range: Range): Promise<void> {
+    return this.#track(() => this.#verifier.assertIntact(parseSeries(series), range));
+  }
+
   /** The day files of a series, sorted by day (for manifests and tooling). */
   files(series: Series): Promise<DayFile[]> {
     return this.#track(async () => listDayFiles(this.dataDir, parseSeries(series)));
   }
 
   /** @inheritDoc */
-  async days(series: Series): Promise<string[]> {
-    return (await this.files(series)).map((f) => f.day);
+  days(series: Series): Promise<string[]> {
+    return this.#track(async () => listDays(this.dataDir, parseSeries(series)));
   }
 
   /**
@@ -297,16 +341,38 @@ export class EmbeddedStore implements FileStore {
     });
   }
 
-  /** @inheritDoc */
-  readDay(series: Series, day: string): Promise<Uint8Array | undefined> {
+  /**
+   * @inheritDoc
+   * Synchronous read on purpose, like {@link version}'s stats: a day file is
+   * ~25 kB, and the four thread-pool round trips of an async read (open,
+   * stat, read, close) cost more main-thread time than reading it. The hash
+   * is the manifest's when the handle read is the very file it hashed (same
+   * size, mtime and inode), so a bulk pull hashes nothing twice.
+   */
+  readDay(series: Series, day: string): Promise<{ bytes: Uint8Array; sha256: string } | undefined> {
     return this.#track(async () => {
+      const file = dayFilePath(this.dataDir, series, day);
+      let fd: number;
       try {
-        return await readFile(dayFilePath(this.dataDir, series, day));
+        fd = openSync(file, 'r');
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw new StorageError(`cannot read the ${day} file of ${seriesId(series)}`, {
           cause: error,
         });
+      }
+      try {
+        const s = fstatSync(fd);
+        const bytes = readFileSync(fd);
+        const sha256 =
+          this.#index?.cachedSha256(file, s) ?? createHash('sha256').update(bytes).digest('hex');
+        return { bytes, sha256 };
+      } catch (error) {
+        throw new StorageError(`cannot read the ${day} file of ${seriesId(series)}`, {
+          cause: error,
+        });
+      } finally {
+        closeSync(fd);
       }
     });
   }
@@ -319,7 +385,7 @@ export class EmbeddedStore implements FileStore {
         const dayMs = Date.parse(`${f.day}T00:00:00Z`);
         return dayMs + DAY_MS > range.startMs && dayMs < range.endMs;
       });
-      this.#index ??= new ParquetIndex(() => this.#pool());
+      this.#index ??= new ParquetIndex();
       const described = await this.#index.describe(files.map((f) => f.path));
       const dayOf = new Map(files.map((f) => [f.path, f.day]));
       return described.map((f) => ({
@@ -447,10 +513,15 @@ export class EmbeddedStore implements FileStore {
     return promise;
   }
 
-  #writeCandles(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult> {
+  #writeCandles(
+    series: Series,
+    range: Range,
+    columns: CandleColumns,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
     const days = daySlices(columns.length, (k) => columns.tsMs[k]!);
     return this.#mutex.run(seriesId(series), () =>
-      this.#commit(series, range, columns.length, days.length, (dir, existing, written) =>
+      this.#commit(series, range, columns.length, days.length, options, (dir, existing, written) =>
         this.#encodeCandleDays(series, dir, columns, days, existing, written),
       ),
     );
@@ -462,31 +533,48 @@ export class EmbeddedStore implements FileStore {
     range: Range,
     rowsWritten: number,
     days: number,
+    options: WriteOptions,
     produce: DayProducer,
   ): Promise<WriteResult> {
     const dir = seriesDir(this.dataDir, series);
     try {
-      await makeDir(dir);
-    } catch (cause) {
-      throw new StorageError(`cannot create ${dir}`, { cause });
+      try {
+        await makeDir(dir);
+      } catch (cause) {
+        throw new StorageError(`cannot create ${dir}`, { cause });
+      }
+      // Another process (a CLI beside `serve`, a second worker) may merge the same
+      // day files or coverage: the whole read-modify-write holds the series' lock.
+      return await withSeriesLock(this.dataDir, series, async () => {
+        await options.fence?.();
+        const records =
+          days === 0 ? new Map<string, number>() : await this.#replaceDays(series, dir, produce);
+        // Only now that the rows are durable may coverage claim the range.
+        await addCoverage(this.dataDir, series, range, records);
+        return { rowsWritten, filesWritten: records.size };
+      });
+    } catch (error) {
+      // Wherever a full disk surfaced (day file, DuckDB, coverage, lock), it is one error.
+      throw asDiskFull(error, this.dataDir);
     }
-    // Another process (a CLI beside `serve`, a second worker) may merge the same
-    // day files or coverage: the whole read-modify-write holds the series' lock.
-    return withSeriesLock(this.dataDir, series, async () => {
-      const filesWritten = days === 0 ? 0 : await this.#replaceDays(series, dir, produce);
-      // Only now that the rows are durable may coverage claim the range.
-      await addCoverage(this.dataDir, series, range);
-      return { rowsWritten, filesWritten };
-    });
   }
 
-  async #replaceDays(series: Series, dir: string, produce: DayProducer): Promise<number> {
+  // Swaps in the day files `produce` writes; returns the rows of each, by day.
+  async #replaceDays(
+    series: Series,
+    dir: string,
+    produce: DayProducer,
+  ): Promise<Map<string, number>> {
     const existing = new Set(await readDirNames(dir));
     const written: TempFile[] = [];
     try {
       // Each producer flushes its files before any rename, so a crash never
       // swaps in a file whose data is not on disk.
       await produce(dir, existing, written);
+      // The rows of each file go into coverage, for `verify` to hold it to.
+      const records = new Map(
+        written.map((w) => [path.basename(w.final, '.parquet'), w.rows ?? rowsOf(w)] as const),
+      );
       // Every day is on disk: swap them all in. A rename is atomic per file.
       await Promise.all(
         written.map(async ({ temp, final }) => {
@@ -498,7 +586,7 @@ export class EmbeddedStore implements FileStore {
         }),
       );
       if (this.#fsync) await fsyncDir(dir);
-      return written.length;
+      return records;
     } catch (error) {
       await Promise.all(written.map((w) => removeQuietly(w.temp)));
       throw error instanceof StorageError
@@ -530,13 +618,16 @@ export class EmbeddedStore implements FileStore {
           ]);
           const old = await pool
             .use((c) => c.run(readSql('candle', [final], day.startMs, day.startMs + DAY_MS)))
-            .catch((cause: unknown) => {
-              throw new StorageError(`cannot read ${final} to merge into it`, { cause });
+            .catch(async (cause: unknown) => {
+              throw (
+                (await this.#verifier.diagnose(series, [final])) ??
+                new StorageError(`cannot read ${final} to merge into it`, { cause })
+              );
             });
           rows = mergeCandleColumns(rows, asCandles(frameFromResult(series, old)));
         }
         const temp = tempPathFor(final);
-        written.push({ temp, final });
+        written.push({ temp, final, rows: rows.length });
         try {
           const bytes = await encodeCandleDay(series, rows);
           await writeFile(temp, bytes, { flag: 'wx', flush: this.#fsync });
@@ -581,7 +672,11 @@ export class EmbeddedStore implements FileStore {
               await c.run(sql);
             } catch (cause) {
               failed = true;
-              throw new StorageError(`cannot write ${final}`, { cause });
+              const merged = existing.has(name) ? [final] : [];
+              throw (
+                (await this.#verifier.diagnose(series, merged)) ??
+                new StorageError(`cannot write ${final}`, { cause })
+              );
             }
           }
         });
@@ -607,6 +702,24 @@ export class EmbeddedStore implements FileStore {
   }
 }
 
+// The rows of a temp file just written, from its footer; a file DuckDB
+// wrote that cannot be read back never replaces anything.
+function rowsOf({ temp, final }: TempFile): number {
+  try {
+    const fd = openSync(temp, 'r');
+    try {
+      return Number(readFooter(fd).metadata.num_rows);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (cause) {
+    const why = cause instanceof FileDamage ? `: ${cause.message}` : '';
+    throw new StorageError(`cannot write ${final}: the file written is unreadable${why}`, {
+      cause,
+    });
+  }
+}
+
 async function subdirs(root: string, ...parts: string[]): Promise<string[]> {
   const dir = insideDataDir(root, ...parts);
   const names = await readDirNames(dir).catch((error: unknown) => {
@@ -615,4 +728,10 @@ async function subdirs(root: string, ...parts: string[]): Promise<string[]> {
     throw error;
   });
   return names.filter((n) => !n.startsWith('.'));
+}
+
+// Why an export failed, when it is a full disk: the one cause a user can act on at once.
+function fullNote(cause: unknown): string {
+  const errno = diskFullCode(cause);
+  return errno === undefined ? '' : `: disk full (${errno})`;
 }

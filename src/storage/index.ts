@@ -4,6 +4,8 @@
  */
 
 export { writeFileAtomic } from './atomic-file.js';
+export { DamagedFileError } from './damaged-file-error.js';
+export { asDiskFull, DiskFullError, diskFullCode } from './disk-full-error.js';
 export {
   type EmbeddedStore,
   type EmbeddedStoreOptions,
@@ -14,10 +16,15 @@ export { makeDir } from './make-dir.js';
 export { readFillOrigins, recordFillOrigins } from './origin-file.js';
 export type {
   BarColumns,
+  DayFileFinding,
   DayFileSegments,
   FileStore,
   ManifestFile,
+  QuarantinedFile,
   ServedDayFile,
   Store,
+  VerifyOptions,
+  VerifyReport,
+  WriteOptions,
   WriteResult,
 } from './store.js';

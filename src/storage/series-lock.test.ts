@@ -1,13 +1,5 @@
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSeries } from '../core/series.js';
@@ -19,33 +11,18 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function lockFile(dataDir: string): string {
-  const dir = path.join(dataDir, '.gapless', 'locks', 'sim', 'BTC%2FUSDT', 'candle');
-  mkdirSync(dir, { recursive: true });
-  return path.join(dir, '1m.lock');
-}
-
-describe('withSeriesLock', () => {
-  it('takes over an empty lock file a minute old (an older version killed between create and write)', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'gapless-lock-'));
+describe('the series lock', () => {
+  it('takes over a lock file that was created but never written (a crash, a full disk)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gapless-lock-'));
     dirs.push(dataDir);
-    const file = lockFile(dataDir);
-    writeFileSync(file, '');
-    const old = new Date(Date.now() - 120_000);
-    utimesSync(file, old, old);
+    const lockDir = path.join(dataDir, '.gapless', 'locks', 'sim', 'BTC%2FUSDT', 'candle');
+    mkdirSync(lockDir, { recursive: true });
+    const lock = path.join(lockDir, '1m.lock');
+    writeFileSync(lock, '');
+    utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const began = Date.now();
     expect(await withSeriesLock(dataDir, series, async () => 'ran')).toBe('ran');
-    expect(Date.now() - began).toBeLessThan(2_000);
-  });
-
-  it('leaves no file behind but while held, and never an empty lock', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'gapless-lock-'));
-    dirs.push(dataDir);
-    const file = lockFile(dataDir);
-    const seen = await withSeriesLock(dataDir, series, async () =>
-      JSON.parse(readFileSync(file, 'utf8')),
-    );
-    expect(seen).toMatchObject({ pid: process.pid });
-    expect(readdirSync(path.dirname(file))).toEqual([]);
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(readdirSync(lockDir)).toEqual([]);
   });
 });

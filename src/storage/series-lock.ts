@@ -2,8 +2,7 @@
  * @module A per-series lock that holds across processes and survives crashes:
  * every read-modify-write of day files and coverage runs under it.
  */
-import { randomUUID } from 'node:crypto';
-import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
@@ -18,6 +17,8 @@ const HOST = hostname();
 // as abandoned: a commit takes milliseconds, a slow disk a few seconds.
 const FOREIGN_STALE_MS = 60_000;
 const GIVE_UP_MS = 120_000;
+// A lock file with no owner record this long after it was created was never written.
+const UNWRITTEN_STALE_MS = 10_000;
 
 interface Owner {
   readonly pid: number;
@@ -51,12 +52,16 @@ async function acquire(file: string, series: Series): Promise<void> {
   const began = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      await claim(file);
+      await create(file);
       return;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
-        await makeDir(path.dirname(file));
+        try {
+          await makeDir(path.dirname(file));
+        } catch (cause) {
+          throw new StorageError(`cannot lock ${seriesId(series)} (${file})`, { cause });
+        }
         continue;
       }
       if (code !== 'EEXIST') {
@@ -77,28 +82,19 @@ async function acquire(file: string, series: Series): Promise<void> {
   }
 }
 
-/**
- * Creates the lock file with its owner already in it: written to a file of
- * our own, then linked into place, which fails with EEXIST when the lock is
- * held. A kill at any instant never leaves an empty lock file behind.
- */
-async function claim(file: string): Promise<void> {
-  const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
-  const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  await writeFile(temp, JSON.stringify(owner), { flag: 'wx' });
+// Creates the lock file naming its owner. A file created but not written (a
+// full disk) is removed: left empty, nobody could tell it stale.
+async function create(file: string): Promise<void> {
+  const handle = await open(file, 'wx');
   try {
-    await link(temp, file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
-    // A file system without hard links: create, then write (a kill in between
-    // leaves an empty lock, taken over after a minute).
-    const handle = await open(file, 'wx');
+    const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
     await handle.writeFile(JSON.stringify(owner));
-    await handle.close();
-  } finally {
-    await rm(temp, { force: true });
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(file, { force: true });
+    throw error;
   }
+  await handle.close();
 }
 
 async function isStale(file: string): Promise<boolean> {
@@ -106,20 +102,14 @@ async function isStale(file: string): Promise<boolean> {
   try {
     owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
   } catch {
-    // Gone: look again on the next round. Unreadable for a minute: an empty
-    // lock of a version that created it before writing it, killed in between.
-    return (await ageMs(file)) > FOREIGN_STALE_MS;
+    // Gone, or caught between create and write (microseconds): look again on
+    // the next round. One that stays unreadable was never written (a crash, a
+    // full disk) and names nobody who could release it.
+    const mtimeMs = (await stat(file).catch(() => undefined))?.mtimeMs;
+    return mtimeMs !== undefined && Date.now() - mtimeMs > UNWRITTEN_STALE_MS;
   }
   if (owner.host === HOST && typeof owner.pid === 'number') return !alive(owner.pid);
   return typeof owner.atMs !== 'number' || Date.now() - owner.atMs > FOREIGN_STALE_MS;
-}
-
-async function ageMs(file: string): Promise<number> {
-  try {
-    return Date.now() - (await stat(file)).mtimeMs;
-  } catch {
-    return 0;
-  }
 }
 
 function alive(pid: number): boolean {

@@ -10,6 +10,17 @@ export interface WriteResult {
   readonly filesWritten: number;
 }
 
+/** Options of one write. */
+export interface WriteOptions {
+  /**
+   * Runs under the series' cross-process lock just before the rows replace
+   * the stored ones; throwing refuses the write. A job worker checks here that
+   * its lease is still its own, so a worker that lost the job never commits
+   * beside its successor.
+   */
+  readonly fence?: (() => Promise<void>) | undefined;
+}
+
 /**
  * Where series live. Every store reads a range, writes rows idempotently and
  * keeps coverage as its own metadata (an empty window the source confirmed is
@@ -22,18 +33,34 @@ export interface Store {
    * rest of the series is untouched. Coverage is updated only after the rows
    * are durable, so a crash never leaves coverage that claims missing rows.
    */
-  write(series: Series, range: Range, rows: readonly Row[]): Promise<WriteResult>;
+  write(
+    series: Series,
+    range: Range,
+    rows: readonly Row[],
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   /**
    * `write` for candles handed over as columns, when the store can take them
    * so: no object per row, for bulk loads. Same contract.
    */
-  writeCandles?(series: Series, range: Range, columns: CandleColumns): Promise<WriteResult>;
+  writeCandles?(
+    series: Series,
+    range: Range,
+    columns: CandleColumns,
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   /** Rows with `startMs <= ts < endMs`, sorted, as columns. */
   read(series: Series, range: Range): Promise<Frame>;
   /** Covered ranges of the series, sorted, merged. */
   coverage(series: Series): Promise<Range[]>;
   /** Every series the store holds anything for. */
   listSeries(): Promise<Series[]>;
+  /**
+   * Throws `DamagedFileError` when a day file touching `range` is damaged, or
+   * gone while coverage claims its rows (footer checks, cached per file), so
+   * a fill never reports such a day as done.
+   */
+  assertIntact?(series: Series, range: Range): Promise<void>;
   /** Releases files and connections. */
   close(): Promise<void>;
 }
@@ -51,6 +78,59 @@ export interface ManifestFile {
   readonly mtimeMs: number;
   /** Hex SHA-256 of the file's bytes: a copy is current while it matches. */
   readonly sha256: string;
+}
+
+/** What is wrong with one day of a series. */
+export interface DayFileFinding {
+  /** UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Relative to the data root, `/`-separated, like {@link ManifestFile.path}. */
+  readonly path: string;
+  /** The file as people should see it: relative to the working directory when inside it. */
+  readonly file: string;
+  /**
+   * `damaged`: the file is not a readable day file of its series and day, or
+   * holds other rows than were written; `missing`: coverage claims rows of a
+   * day whose file is gone.
+   */
+  readonly problem: 'damaged' | 'missing';
+  /** Why, in a few words: `footer missing (truncated?)`. */
+  readonly cause: string;
+}
+
+/** A damaged day file moved aside by a repair. */
+export interface QuarantinedFile {
+  readonly day: string;
+  /** Where it was and where it is now, as {@link DayFileFinding.file}. */
+  readonly file: string;
+  readonly movedTo: string;
+}
+
+/** Options of {@link FileStore.verify}. */
+export interface VerifyOptions {
+  /**
+   * Decode every page and hold the rows to the footer, not just the footer.
+   * @default true
+   */
+  readonly deep?: boolean | undefined;
+  /**
+   * Move damaged files into `{data}/.gapless/quarantine/` (same relative
+   * path) and take the days found from coverage, so a backfill fetches them.
+   * @default false
+   */
+  readonly repair?: boolean | undefined;
+  /** Only the days touching this range. @default the whole series */
+  readonly range?: Range | undefined;
+}
+
+/** What {@link FileStore.verify} found (and, with `repair`, did). */
+export interface VerifyReport {
+  readonly series: Series;
+  readonly filesChecked: number;
+  /** Findings, sorted by day; each confirmed under the series lock. */
+  readonly findings: DayFileFinding[];
+  /** With `repair`: the damaged files moved aside (missing ones are only dropped from coverage). */
+  readonly quarantined: QuarantinedFile[];
 }
 
 /** Candles as parallel columns; `timeMs` is each bar's open time. */
@@ -90,9 +170,12 @@ export interface FileStore extends Store {
   readonly dataDir: string;
   /** UTC days (`YYYY-MM-DD`) that have a day file, sorted: cheap, no file is opened. */
   days(series: Series): Promise<string[]>;
-  /** The bytes of one day file, or undefined when there is none. */
-  readDay(series: Series, day: string): Promise<Uint8Array | undefined>;
-  /** The day files of `series` touching `range` (all when absent), with row counts, sorted by day. */
+  /** The bytes of one day file and their hex SHA-256, or undefined when there is none. */
+  readDay(series: Series, day: string): Promise<{ bytes: Uint8Array; sha256: string } | undefined>;
+  /**
+   * The day files of `series` touching `range` (all when absent), with row
+   * counts, sorted by day; damaged files (see {@link verify}) are left out.
+   */
   manifest(series: Series, range?: Range): Promise<ManifestFile[]>;
   /**
    * The day file the URL segments name, checked to be a canonical day file
@@ -117,4 +200,11 @@ export interface FileStore extends Store {
   aggregate(series: Series, range: Range, bucketMs: number): Promise<BarColumns>;
   /** Writes the range as one Parquet file at `targetPath`. */
   exportParquet(series: Series, range: Range, targetPath: string): Promise<void>;
+  /**
+   * Checks every day file of the series (footer, columns, rows within the
+   * day, rows as written) and coverage against them; with `repair`, moves
+   * damaged files aside and drops the days found from coverage, under the
+   * series lock.
+   */
+  verify(series: Series, options?: VerifyOptions): Promise<VerifyReport>;
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,13 +15,22 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Options of {@link spawnCli}. */
+export interface SpawnCliOptions {
+  /** Variables added to the environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default ['ignore', 'pipe', 'pipe'] */
+  readonly stdio?: StdioOptions;
+}
+
 /** Starts `gapless ...args` as a child process. */
-export function spawnCli(args: string[], cwd: string): ChildProcess {
-  const { GAPLESS_CONFIG: _config, GAPLESS_DATA_DIR: _dataDir, ...env } = process.env;
+export function spawnCli(args: string[], cwd: string, options: SpawnCliOptions = {}): ChildProcess {
+  // The test says which config, data dir and database a child uses, never the shell.
+  const { GAPLESS_CONFIG: _c, GAPLESS_DATA_DIR: _d, DATABASE_URL: _u, ...env } = process.env;
   return spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, ...options.env },
+    stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
   });
 }
 
@@ -52,4 +61,16 @@ export function writeConfig(dir: string, config: unknown): string {
   const path = join(dir, 'gapless.yaml');
   writeFileSync(path, stringify(config));
   return path;
+}
+
+/** A feed of `gapless.yaml` on the sim server at `url`: BTC/USDT 1m candles, `overrides` on top. */
+export function simFeed(url: string, overrides: Record<string, unknown> = {}) {
+  return {
+    source: 'simx',
+    exchange: 'sim',
+    api_url: url,
+    subjects: ['BTC/USDT'],
+    granularities: ['1m'],
+    ...overrides,
+  };
 }

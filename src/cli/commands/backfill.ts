@@ -152,10 +152,16 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
       }
     }
     const failed = outcomes.filter((o) => o.error !== undefined);
-    for (const f of failed) {
-      process.stderr.write(
-        `error: backfill of ${seriesId(f.series)} failed: ${describeError(f.error)}\n`,
-      );
+    // One cause (a full disk) often ends every series at once: one line per cause.
+    const seriesByCause = new Map<string, string[]>();
+    for (const s of series) {
+      const f = failed.find((o) => o.series === s);
+      if (f === undefined) continue;
+      const cause = describeError(f.error);
+      seriesByCause.set(cause, [...(seriesByCause.get(cause) ?? []), seriesId(s)]);
+    }
+    for (const [cause, ids] of seriesByCause) {
+      process.stderr.write(`error: backfill of ${ids.join(', ')} failed: ${cause}\n`);
     }
     if (failed.length > 0) return exitCodeFor(failed[0]!.error);
     // Rows refused by conformance are a source failure: stored data is exact, but incomplete.

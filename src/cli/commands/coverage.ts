@@ -5,15 +5,17 @@ import { floorToBar } from '../../core/granularity.js';
 import { makeRange, mergeRanges, type Range, subtractRanges } from '../../core/range-math.js';
 import { type Series, seriesId, seriesStepMs } from '../../core/series.js';
 import { formatTime, parseTime } from '../../core/time.js';
-import { readFillOrigins } from '../../storage/index.js';
+import { type DayFileFinding, readFillOrigins } from '../../storage/index.js';
 import { type CommonFlags, openApp } from '../app.js';
-import { withCommonFlags, withSelectionFlags } from '../options.js';
+import {
+  type SelectionFlags,
+  selectionOf,
+  withCommonFlags,
+  withSelectionFlags,
+} from '../options.js';
+import { findingJson } from './verify.js';
 
-interface CoverageFlags extends CommonFlags {
-  feed?: string[];
-  symbols?: string[];
-  kind?: string[];
-  granularity?: string[];
+interface CoverageFlags extends CommonFlags, SelectionFlags {
   start?: string;
   end?: string;
   json?: boolean;
@@ -36,12 +38,7 @@ export function registerCoverageCommand(program: Command): void {
     .action(async (flags: CoverageFlags) => {
       const app = await openApp(flags);
       try {
-        const series = selectSeries(app.config, {
-          feeds: flags.feed,
-          subjects: flags.symbols,
-          kinds: flags.kind,
-          granularities: flags.granularity,
-        });
+        const series = selectSeries(app.config, selectionOf(flags));
         const reports = [];
         for (const s of series) {
           const covered = await app.store.coverage(s);
@@ -57,14 +54,17 @@ export function registerCoverageCommand(program: Command): void {
           if (startMs !== undefined && endMs !== undefined && startMs < endMs) {
             gaps = subtractRanges([{ startMs, endMs }], mergeRanges(covered));
           }
+          // Footers only: cheap, and what coverage claims is worth only what its files hold.
+          const { findings } = await app.store.verify(s, { deep: false });
           const origins = await readFillOrigins(app.store.dataDir, s);
-          reports.push({ series: seriesId(s), covered, gaps, origins });
+          reports.push({ series: seriesId(s), covered, gaps, findings, origins });
         }
         if (flags.json) {
           const out = reports.map((r) => ({
             series: r.series,
             covered: r.covered.map(asJson),
             gaps: r.gaps.map(asJson),
+            damaged: r.findings.map(findingJson),
             // Which source filled what (archive-backed feeds): a note says why REST stood in.
             origins: r.origins.map((o) => ({
               ...asJson(o),
@@ -76,14 +76,18 @@ export function registerCoverageCommand(program: Command): void {
           return;
         }
         const table = new Table({
-          head: ['series', 'covered', 'gaps'],
+          head: ['series', 'covered', 'gaps', 'damaged'],
           style: { head: [], border: [] },
         });
         const lines = (rs: Range[]) =>
           rs.length === 0
             ? '-'
             : rs.map((r) => `${formatTime(r.startMs)} .. ${formatTime(r.endMs)}`).join('\n');
-        for (const r of reports) table.push([r.series, lines(r.covered), lines(r.gaps)]);
+        const damaged = (fs: DayFileFinding[]) =>
+          fs.length === 0 ? '-' : fs.map((f) => `${f.day}: ${f.cause}`).join('\n');
+        for (const r of reports) {
+          table.push([r.series, lines(r.covered), lines(r.gaps), damaged(r.findings)]);
+        }
         process.stdout.write(`${table.toString()}\n`);
       } finally {
         await app.close();

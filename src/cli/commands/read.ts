@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { findFeed } from '../../config/feeds.js';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError, StorageError } from '../../core/errors.js';
 import { csvNumber, jsonNumber } from '../../core/number-text.js';
 import { makeRange } from '../../core/range-math.js';
 import type { Frame } from '../../core/rows.js';
@@ -56,11 +57,20 @@ export function registerReadCommand(program: Command): void {
           return;
         }
         const frame = await app.store.read(series, range);
-        const out = flags.output === undefined ? process.stdout : createWriteStream(flags.output);
-        await writeFrame(frame, format, out);
-        if (out !== process.stdout) {
-          out.end();
-          await once(out, 'finish');
+        if (flags.output === undefined) {
+          for (const text of frameText(frame, format)) {
+            if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+          }
+        } else {
+          // pipeline turns a write error (a full disk) into a rejection, never a crash.
+          await pipeline(
+            Readable.from(frameText(frame, format)),
+            createWriteStream(flags.output),
+          ).catch((cause: unknown) => {
+            throw new StorageError(`cannot write ${flags.output}: ${(cause as Error).message}`, {
+              cause,
+            });
+          });
         }
       } finally {
         await app.close();
@@ -90,12 +100,10 @@ function jsonValue(value: string | number): string {
   return typeof value === 'number' ? jsonNumber(value) : JSON.stringify(value);
 }
 
-async function writeFrame(frame: Frame, format: 'csv' | 'json', out: Writable): Promise<void> {
+/** The frame as CSV or JSON text, a few thousand rows a piece. */
+function* frameText(frame: Frame, format: 'csv' | 'json'): Generator<string> {
   const names = columnsOf(frame);
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write(format === 'csv' ? `${names.join(',')}\n` : '[');
+  yield format === 'csv' ? `${names.join(',')}\n` : '[';
   for (let start = 0; start < frame.length; start += ROWS_PER_WRITE) {
     const end = Math.min(frame.length, start + ROWS_PER_WRITE);
     let text = '';
@@ -107,7 +115,7 @@ async function writeFrame(frame: Frame, format: 'csv' | 'json', out: Writable): 
         text += `${i === 0 ? '' : ','}\n{${fields.join(',')}}`;
       }
     }
-    await write(text);
+    yield text;
   }
-  if (format === 'json') await write('\n]\n');
+  if (format === 'json') yield '\n]\n';
 }

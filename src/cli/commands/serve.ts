@@ -34,6 +34,10 @@ async function runServe(flags: ServeFlags): Promise<void> {
     worker: true,
     scheduler: flags.scheduler,
     onError: (error) => logger.error({ err: error }, 'background failure'),
+    // Another worker took the job over: say so, since this one stopped mid-way.
+    onJobEnd: (job, outcome) => {
+      if (outcome === 'lease-lost') logger.warn({ job: job.id }, 'job lease lost; stopped writing');
+    },
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

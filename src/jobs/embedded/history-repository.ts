@@ -2,8 +2,9 @@ import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { StorageError } from '../../core/errors.js';
+import { asDiskFull } from '../../storage/index.js';
 import type { BackfillHistoryEntry, HistoryRepository } from '../job.js';
-import { stateLocks } from './state-dir.js';
+import { dataDirOfState, stateLocks } from './state-dir.js';
 
 const entrySchema = z.object({
   symbol: z.string(),
@@ -19,9 +20,11 @@ const entrySchema = z.object({
  */
 export class EmbeddedHistoryRepository implements HistoryRepository {
   readonly #file: string;
+  readonly #dataDir: string;
 
   constructor(stateDir: string) {
     this.#file = path.join(stateDir, 'backfill_history.jsonl');
+    this.#dataDir = dataDirOfState(stateDir);
   }
 
   record(entry: BackfillHistoryEntry): Promise<void> {
@@ -30,7 +33,10 @@ export class EmbeddedHistoryRepository implements HistoryRepository {
       try {
         await appendFile(this.#file, line);
       } catch (error) {
-        throw new StorageError(`cannot append to ${this.#file}`, { cause: error });
+        throw asDiskFull(
+          new StorageError(`cannot append to ${this.#file}`, { cause: error }),
+          this.#dataDir,
+        );
       }
     });
   }

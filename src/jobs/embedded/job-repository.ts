@@ -4,7 +4,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { StorageError } from '../../core/errors.js';
 import { KINDS } from '../../core/series.js';
-import { writeFileAtomic } from '../../storage/index.js';
 import {
   type BackfillJob,
   JOB_ORIGINS,
@@ -15,7 +14,14 @@ import {
   type NewJob,
 } from '../job.js';
 import { isJobId } from '../job-id.js';
-import { ensureDir, processAlive, readJsonFile, stateLocks } from './state-dir.js';
+import {
+  dataDirOfState,
+  ensureDir,
+  processAlive,
+  readJsonFile,
+  stateLocks,
+  writeStateFile,
+} from './state-dir.js';
 
 const jobFileSchema = z.object({
   id: z.string(),
@@ -65,11 +71,13 @@ const oldestFirst = (a: JobFile, b: JobFile) => a.createdAt - b.createdAt || a.s
  */
 export class EmbeddedJobRepository implements JobRepository {
   readonly #dir: string;
+  readonly #dataDir: string;
   readonly #nowMs: () => number;
   #seq = 0;
 
   constructor(stateDir: string, nowMs: () => number = Date.now) {
     this.#dir = path.join(stateDir, 'jobs');
+    this.#dataDir = dataDirOfState(stateDir);
     this.#nowMs = nowMs;
   }
 
@@ -294,7 +302,7 @@ export class EmbeddedJobRepository implements JobRepository {
   }
 
   #write(job: JobFile): Promise<void> {
-    return writeFileAtomic(this.fileOf(job.id), `${JSON.stringify(job, null, 2)}\n`);
+    return writeStateFile(this.fileOf(job.id), `${JSON.stringify(job, null, 2)}\n`, this.#dataDir);
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../../core/errors.js';
-import { KeyedMutex, makeDir } from '../../storage/index.js';
+import { asDiskFull, KeyedMutex, makeDir, writeFileAtomic } from '../../storage/index.js';
 
 /** Name of the state directory inside `data_dir`; a dot dir, so no series reader lists it. */
 export const STATE_DIR_NAME = '.gapless';
@@ -23,6 +23,23 @@ export async function ensureDir(dir: string): Promise<void> {
     await makeDir(dir);
   } catch (error) {
     throw new StorageError(`cannot create ${dir}`, { cause: error });
+  }
+}
+
+/** The data dir a state dir belongs to: what a full disk names. */
+export function dataDirOfState(stateDir: string): string {
+  return path.dirname(stateDir);
+}
+
+/**
+ * Writes a state file atomically (the old content stays on failure); a full
+ * disk is a `DiskFullError` naming `dataDir`.
+ */
+export async function writeStateFile(file: string, text: string, dataDir: string): Promise<void> {
+  try {
+    await writeFileAtomic(file, text);
+  } catch (error) {
+    throw asDiskFull(error, dataDir);
   }
 }
 

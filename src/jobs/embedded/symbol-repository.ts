@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { StorageError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../storage/index.js';
 import type { SymbolRepository, TrackedSymbol } from '../job.js';
 import { checkTrackedSymbol } from '../symbol-check.js';
-import { readJsonFile, stateLocks } from './state-dir.js';
+import { dataDirOfState, readJsonFile, stateLocks, writeStateFile } from './state-dir.js';
 
 const symbolsFileSchema = z.array(
   z.object({
@@ -18,10 +17,12 @@ const symbolsFileSchema = z.array(
 /** Tracked symbols in `{data_dir}/.gapless/tracked_symbols.json`, rewritten atomically. */
 export class EmbeddedSymbolRepository implements SymbolRepository {
   readonly #file: string;
+  readonly #dataDir: string;
   readonly #nowMs: () => number;
 
   constructor(stateDir: string, nowMs: () => number = Date.now) {
     this.#file = path.join(stateDir, 'tracked_symbols.json');
+    this.#dataDir = dataDirOfState(stateDir);
     this.#nowMs = nowMs;
   }
 
@@ -67,6 +68,6 @@ export class EmbeddedSymbolRepository implements SymbolRepository {
   }
 
   #writeAll(symbols: TrackedSymbol[]): Promise<void> {
-    return writeFileAtomic(this.#file, `${JSON.stringify(symbols, null, 2)}\n`);
+    return writeStateFile(this.#file, `${JSON.stringify(symbols, null, 2)}\n`, this.#dataDir);
   }
 }

@@ -91,6 +91,9 @@ export function registerHistoricalRoutes(app: Hono<AppEnv>, ctx: ServerContext):
       }
       return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
     }
+    // Once streaming, a failure can only cut the answer short: a damaged file
+    // the footers show is an error answer instead (cached per file, ~1 ms a year).
+    await store.assertIntact?.(series, range);
     return c.body(streamOf(historyChunks(store, meta, format)), 200, headers);
   });
 }

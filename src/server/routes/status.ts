@@ -27,6 +27,12 @@ export interface DataStatus {
    * Null when nothing is stored.
    */
   readonly validation_rate: number | null;
+  /**
+   * Day files whose footer is damaged, or gone while coverage claims their
+   * rows (`gapless verify` tells which; `--repair` moves them aside). Footer
+   * checks cached per file, so a status costs a `stat` per file.
+   */
+  readonly damaged_files: number;
 }
 
 /** Reads the stored data's summary: series, records, newest bar, completeness. */
@@ -37,8 +43,10 @@ export async function dataStatus(ctx: ServerContext): Promise<DataStatus> {
   let latest: number | null = null;
   let covered = 0;
   let span = 0;
+  let damaged = 0;
   for (const s of series) {
     for (const f of await store.manifest(s)) records += f.records;
+    damaged += (await store.verify(s, { deep: false })).findings.length;
     const coverage = mergeRanges(await store.coverage(s));
     const first = coverage[0];
     const last = coverage[coverage.length - 1];
@@ -54,6 +62,7 @@ export async function dataStatus(ctx: ServerContext): Promise<DataStatus> {
     latest_data: latest === null ? null : formatTime(latest),
     latest_data_ms: latest,
     validation_rate: span === 0 ? null : Math.round((covered / span) * 1e6) / 1e6,
+    damaged_files: damaged,
   };
 }
 

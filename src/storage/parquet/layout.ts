@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, StorageError } from '../../core/errors.js';
 import { makeSeries, type Series } from '../../core/series.js';
@@ -100,23 +101,33 @@ export interface DayFile {
   readonly sizeBytes: number;
 }
 
-/** The day files of a series, sorted by day; empty when nothing is stored. */
-export async function listDayFiles(dataDir: string, series: Series): Promise<DayFile[]> {
-  const dir = seriesDir(dataDir, series);
-  const names = await readDirNames(dir);
-  const days = names
+/** The UTC days a series has a day file for, sorted, from one directory listing (no stat). */
+export async function listDays(dataDir: string, series: Series): Promise<string[]> {
+  const names = await readDirNames(seriesDir(dataDir, series));
+  return names
     .map((name) => DAY_FILE_RE.exec(name)?.[1])
     .filter((day): day is string => day !== undefined)
     .sort();
+}
+
+/** The day files of a series, sorted by day; empty when nothing is stored. */
+export async function listDayFiles(dataDir: string, series: Series): Promise<DayFile[]> {
+  const dir = seriesDir(dataDir, series);
+  const days = await listDays(dataDir, series);
   const files: DayFile[] = [];
+  // Synchronous stats: a year is 365 files, and awaiting a thread-pool round trip for
+  // each made every manifest, bundle and read of the series wait ~20 ms (far more on a
+  // busy machine) for what takes ~1 ms.
   for (const day of days) {
     const file = path.join(dir, `${day}.parquet`);
+    let s: ReturnType<typeof statSync>;
     try {
-      files.push({ day, path: file, sizeBytes: (await stat(file)).size });
+      s = statSync(file, { throwIfNoEntry: false });
     } catch (error) {
-      // Listed a moment ago: another process may have just replaced it; skip only if it is gone.
-      if (!isNotFound(error)) throw new StorageError(`cannot stat ${file}`, { cause: error });
+      throw new StorageError(`cannot stat ${file}`, { cause: error });
     }
+    // Listed a moment ago: another process may have just replaced it; skip only if it is gone.
+    if (s !== undefined) files.push({ day, path: file, sizeBytes: s.size });
   }
   return files;
 }
