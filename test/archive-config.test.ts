@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createFeedFetcher } from '../src/app/feed-fetcher.js';
 import { parseConfig } from '../src/config/load-config.js';
-import { ConfigError } from '../src/core/errors.js';
+import { configError } from './helpers/config-error.js';
 
 const feed = (extra: Record<string, unknown>) => ({
   feeds: [{ source: 'f', subjects: ['BTC/USDT'], ...extra }],
 });
-
-function configError(input: unknown): string {
-  try {
-    parseConfig(input, 'gapless.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const fetcherName = (extra: Record<string, unknown>) =>
   createFeedFetcher(parseConfig(feed(extra)).feeds[0]!).name;

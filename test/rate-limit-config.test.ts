@@ -1,27 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { limiterConfigOf, retryOptionsOf } from '../src/app/feed-fetcher.js';
 import { parseConfig } from '../src/config/load-config.js';
-import { ConfigError } from '../src/core/errors.js';
 import {
   createLimiter,
   limiterKey,
   resolveScope,
 } from '../src/sources/rate-limit/create-limiter.js';
 import { backoffDelayMs, checkRetryOptions } from '../src/sources/retry.js';
+import { configError } from './helpers/config-error.js';
 
 const feed = (extra: Record<string, unknown>) => ({
   feeds: [{ source: 'b', exchange: 'binance', subjects: ['BTC/USDT'], ...extra }],
 });
-
-function configError(input: unknown): string {
-  try {
-    parseConfig(input, 'gapless.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('rate_limit and retry YAML', () => {
   it('maps every key to the limiter and retry options', () => {
