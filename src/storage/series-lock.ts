@@ -2,11 +2,12 @@
  * @module A per-series lock that holds across processes and survives crashes:
  * every read-modify-write of day files and coverage runs under it.
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
 import { type Series, seriesId } from '../core/series.js';
+import { tempPathFor } from './atomic-file.js';
 import { makeDir } from './make-dir.js';
 import { insideDataDir, seriesSegments } from './parquet/layout.js';
 
@@ -17,8 +18,10 @@ const HOST = hostname();
 // as abandoned: a commit takes milliseconds, a slow disk a few seconds.
 const FOREIGN_STALE_MS = 60_000;
 const GIVE_UP_MS = 120_000;
-// A lock file with no owner record this long after it was created was never written.
-const UNWRITTEN_STALE_MS = 10_000;
+// A lock file with no owner record this long after it was created was never
+// written: only a file system without hard links can leave one, and a writer
+// there may wait seconds for a busy thread pool between create and write.
+const UNWRITTEN_STALE_MS = 60_000;
 
 interface Owner {
   readonly pid: number;
@@ -82,13 +85,33 @@ async function acquire(file: string, series: Series): Promise<void> {
   }
 }
 
-// Creates the lock file naming its owner. A file created but not written (a
-// full disk) is removed: left empty, nobody could tell it stale.
+/**
+ * Creates the lock file with its owner already in it: written to a temp file
+ * of our own, then linked into place, which fails with EEXIST while the lock
+ * is held. A kill or a full disk at any instant never leaves an empty lock.
+ */
 async function create(file: string): Promise<void> {
+  const owner = JSON.stringify({ pid: process.pid, host: HOST, atMs: Date.now() } satisfies Owner);
+  const temp = tempPathFor(file);
+  try {
+    await writeFile(temp, owner, { flag: 'wx' });
+    await link(temp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    await createUnlinked(file, owner);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+// A file system without hard links: create, then write. A file created but
+// not written (a full disk) is removed; one a kill left empty is taken over
+// once it is older than a slow writer could be.
+async function createUnlinked(file: string, owner: string): Promise<void> {
   const handle = await open(file, 'wx');
   try {
-    const owner: Owner = { pid: process.pid, host: HOST, atMs: Date.now() };
-    await handle.writeFile(JSON.stringify(owner));
+    await handle.writeFile(owner);
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(file, { force: true });
@@ -102,9 +125,9 @@ async function isStale(file: string): Promise<boolean> {
   try {
     owner = JSON.parse(await readFile(file, 'utf8')) as Partial<Owner>;
   } catch {
-    // Gone, or caught between create and write (microseconds): look again on
-    // the next round. One that stays unreadable was never written (a crash, a
-    // full disk) and names nobody who could release it.
+    // Gone: look again on the next round. One that stays unreadable was left
+    // empty by a kill (a version, or a file system, that writes after creating)
+    // and names nobody who could release it.
     const mtimeMs = (await stat(file).catch(() => undefined))?.mtimeMs;
     return mtimeMs !== undefined && Date.now() - mtimeMs > UNWRITTEN_STALE_MS;
   }
