@@ -21,7 +21,7 @@ const feed = (url: string, archive: boolean, limited: boolean) => ({
   granularities: ['1m'],
   concurrency: 8,
   settle_ms: 0,
-  ...(archive ? {} : { archive: false }),
+  archive: archive ? {} : false,
   rate_limit: limited
     ? {
         tokens_per_interval: WEIGHT_PER_MINUTE,

@@ -26,6 +26,7 @@ async function setUp(faults: ArchiveFaults, subjects: string[], kinds = ['candle
         source: 'simx',
         exchange: 'sim',
         api_url: server.url,
+        archive: {},
         subjects,
         kinds,
         granularities: ['1m'],

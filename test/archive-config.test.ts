@@ -17,7 +17,12 @@ describe('archive in feed config', () => {
     expect(fetcherName({ exchange: 'binance', api_url: 'http://127.0.0.1:1' })).toBe(
       'ccxt:binance',
     );
-    expect(fetcherName({ exchange: 'sim', api_url: 'http://127.0.0.1:1' })).toMatch(/\+archive$/);
+    expect(fetcherName({ exchange: 'sim', api_url: 'http://127.0.0.1:1', archive: {} })).toMatch(
+      /\+archive$/,
+    );
+    expect(fetcherName({ exchange: 'sim', api_url: 'http://127.0.0.1:1' })).not.toMatch(
+      /\+archive$/,
+    );
     expect(fetcherName({ exchange: 'sim' })).not.toMatch(/\+archive$/);
     expect(
       fetcherName({ exchange: 'okx', archive: { url: 'https://mirror.example/archive' } }),

@@ -18,6 +18,7 @@ import { createSimFetcher } from '../sources/sim-fetcher.js';
 export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataFetcher {
   const rest = createRestFetcher(feed, nowMs);
   if (feed.archive === false) return rest;
+  if (feed.archive === undefined && feed.exchange !== 'binance') return rest;
   const url = feed.archive?.url ?? defaultArchiveUrl(feed);
   if (url === undefined) return rest;
   return createArchiveFetcher({

@@ -184,7 +184,9 @@ export const BINANCE_ARCHIVE_URL = 'https://data.binance.vision';
 /**
  * The archive a feed uses when its `archive` names no `url`: the public
  * Binance archive for `exchange: binance` without `api_url`, the sim
- * server's own for `exchange: sim` with `api_url`; otherwise none.
+ * server's own for `exchange: sim` with `api_url`; otherwise none. Only the
+ * public archive is used unasked: a sim feed opts in with `archive: {}`, so
+ * a sim stands for the REST exchange unless told otherwise.
  */
 export function defaultArchiveUrl(feed: {
   readonly exchange: string;
