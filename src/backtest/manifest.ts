@@ -1,5 +1,6 @@
 /** @module The `GET /data/backfill/index` manifest as the client reads it: validated, filtered to one series. */
 import { SourceError } from '../core/errors.js';
+import type { ManifestEntry } from '../core/manifest-entry.js';
 import type { Series } from '../core/series.js';
 import { dayFileKey } from './cache-layout.js';
 import { type HttpGetOptions, httpGet } from './http-get.js';
@@ -13,15 +14,6 @@ export interface ManifestFile {
   readonly sizeBytes: number;
   readonly records: number;
   /** Hex SHA-256 of the file's bytes. */
-  readonly sha256: string;
-}
-
-/** One entry of `GET /data/backfill/index`, as the server sends it. */
-export interface ManifestEntry {
-  readonly path: string;
-  readonly records: number;
-  readonly size_bytes: number;
-  readonly date: string;
   readonly sha256: string;
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { clip } from '../../core/clip.js';
 import { InvalidArgumentError, NotFoundError } from '../../core/errors.js';
 import { parseGranularity } from '../../core/granularity.js';
+import type { ManifestEntry } from '../../core/manifest-entry.js';
 import { seriesId } from '../../core/series.js';
 import { parseTime } from '../../core/time.js';
 import type { AppEnv, ServerContext } from '../context.js';
@@ -24,18 +25,6 @@ export const indexQuerySchema = z
     end: z.string().min(1).max(64).optional(),
   })
   .strict();
-
-/** One manifest entry. */
-export interface ManifestEntry {
-  /** Relative to the data dir, `/`-separated and URL-ready: GET `/data/backfill/{path}`. */
-  readonly path: string;
-  readonly records: number;
-  readonly size_bytes: number;
-  /** UTC day, `YYYY-MM-DD`. */
-  readonly date: string;
-  /** Hex SHA-256 of the file's bytes; a client's copy is current while it matches. */
-  readonly sha256: string;
-}
 
 /** `GET /data/backfill/index` and `GET /data/backfill/{source}/{subject}/{kind}/{granularity}/{file}`. */
 export function registerDataFileRoutes(app: Hono<AppEnv>, ctx: ServerContext): void {
