@@ -16,37 +16,50 @@ export interface BackfillJob {
   dataDir: string;
   startMs: number;
   endMs: number;
+  /**
+   * Run the same backfill once untimed first, into `{dataDir}-warm-up`, so
+   * the timed run measures the cost per row of a warmed-up process, as the
+   * bare baseline it is compared with does (both sides then pay no JIT warm-up).
+   * Peak memory then covers both runs: measure memory without it.
+   */
+  warmUp?: boolean;
+}
+
+/** One backfill of the job into `dataDir`: rows, gaps left and seconds. */
+async function backfill(job: BackfillJob, dataDir: string) {
+  const config = parseConfig({ data_dir: dataDir, feeds: [job.feed] });
+  const feed = config.feeds[0]!;
+  const store = await openEmbeddedStore({ dataDir });
+  const fetcher = createFeedFetcher(feed);
+  const provider = new HistoryProvider({ store, fetcher });
+  const began = performance.now();
+  const results = await Promise.all(
+    feed.subjects.map((subject) =>
+      provider.fillMissing(job.startMs, job.endMs, {
+        series: makeSeries({
+          source: feed.source,
+          subject,
+          kind: 'candle',
+          granularity: feed.granularities[0],
+        }),
+      }),
+    ),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  await fetcher.close?.();
+  await store.close();
+  return {
+    rows: results.reduce((n, r) => n + r.rowsWritten, 0),
+    gaps: results.reduce((n, r) => n + r.gapsLeft.length, 0),
+    seconds,
+  };
 }
 
 // The same runtime as `gapless backfill`.
 tuneRuntime();
 const job = JSON.parse(process.argv[2] ?? '{}') as BackfillJob;
-const config = parseConfig({ data_dir: job.dataDir, feeds: [job.feed] });
-const feed = config.feeds[0]!;
-const store = await openEmbeddedStore({ dataDir: job.dataDir });
-const fetcher = createFeedFetcher(feed);
-const provider = new HistoryProvider({ store, fetcher });
-const began = performance.now();
-const results = await Promise.all(
-  feed.subjects.map((subject) =>
-    provider.fillMissing(job.startMs, job.endMs, {
-      series: makeSeries({
-        source: feed.source,
-        subject,
-        kind: 'candle',
-        granularity: feed.granularities[0],
-      }),
-    }),
-  ),
-);
-const seconds = (performance.now() - began) / 1000;
-await fetcher.close?.();
-await store.close();
+if (job.warmUp === true) await backfill(job, `${job.dataDir}-warm-up`);
+const report = await backfill(job, job.dataDir);
 process.stdout.write(
-  `${JSON.stringify({
-    rows: results.reduce((n, r) => n + r.rowsWritten, 0),
-    gaps: results.reduce((n, r) => n + r.gapsLeft.length, 0),
-    seconds,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  })}\n`,
+  `${JSON.stringify({ ...report, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
 );
