@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decimalEnd, readDecimal } from './decimal-bytes.js';
+import { readDecimalInto } from './decimal-bytes.js';
 
 const read = (text: string) => {
   const bytes = Buffer.from(`${text},`);
-  const value = readDecimal(bytes, 0, bytes.length);
-  return { value, end: decimalEnd };
+  const out = new Float64Array(1);
+  const end = readDecimalInto(bytes, 0, bytes.length, out, 0);
+  return { value: out[0]!, end };
 };
 
-describe('readDecimal', () => {
+describe('readDecimalInto', () => {
   it('reads exactly what Number reads, for any double as JavaScript prints it', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {

@@ -5,7 +5,7 @@ import type { CandleColumns } from '../../core/rows.js';
 import { PER_MS, type TimeUnit, timeUnitOf } from '../time-units.js';
 import { ArchiveError } from './archive-error.js';
 import { CsvLines } from './csv-lines.js';
-import { decimalEnd, readDecimal } from './decimal-bytes.js';
+import { readDecimalInto } from './decimal-bytes.js';
 
 /** What an archive file's rows came to, once read. */
 export interface ParsedArchive<T> {
@@ -41,6 +41,8 @@ const EDGE_SLACK_MS = 86_400_000;
 export class KlineCsvParser implements ArchiveParser<CandleColumns> {
   readonly #lines = new CsvLines((b, s, e) => this.#line(b, s, e));
   readonly #columns: MutableCandleColumns;
+  // The open time as written, before it is known to be in this file's unit.
+  readonly #raw = new Float64Array(1);
   #n = 0;
   #lineNo = 0;
   #perMs = 0;
@@ -83,8 +85,8 @@ export class KlineCsvParser implements ArchiveParser<CandleColumns> {
       if (this.#lineNo === 1) return; // the header of futures files
       throw this.#corrupt('a line that is not a row');
     }
-    const raw = readDecimal(bytes, start, end);
-    let i = this.#field(bytes, decimalEnd, end);
+    let i = this.#field(bytes, readDecimalInto(bytes, start, end, this.#raw, 0), end);
+    const raw = this.#raw[0]!;
     if (this.#perMs === 0) {
       const unit = timeUnitOf(raw, this.period.startMs);
       if (unit === undefined) throw this.#corrupt(`open time ${raw} fits no time unit`);
@@ -113,16 +115,12 @@ export class KlineCsvParser implements ArchiveParser<CandleColumns> {
     }
     if (n === c.tsMs.length) throw this.#corrupt('more rows than bars in its period');
     c.tsMs[n] = tsMs;
-    c.open[n] = readDecimal(bytes, i, end);
-    i = this.#field(bytes, decimalEnd, end);
-    c.high[n] = readDecimal(bytes, i, end);
-    i = this.#field(bytes, decimalEnd, end);
-    c.low[n] = readDecimal(bytes, i, end);
-    i = this.#field(bytes, decimalEnd, end);
-    c.close[n] = readDecimal(bytes, i, end);
-    i = this.#field(bytes, decimalEnd, end);
-    c.volume[n] = readDecimal(bytes, i, end);
-    if (decimalEnd < end && bytes[decimalEnd] !== 44) throw this.#corrupt('a bad volume');
+    i = this.#field(bytes, readDecimalInto(bytes, i, end, c.open, n), end);
+    i = this.#field(bytes, readDecimalInto(bytes, i, end, c.high, n), end);
+    i = this.#field(bytes, readDecimalInto(bytes, i, end, c.low, n), end);
+    i = this.#field(bytes, readDecimalInto(bytes, i, end, c.close, n), end);
+    i = readDecimalInto(bytes, i, end, c.volume, n);
+    if (i < end && bytes[i] !== 44) throw this.#corrupt('a bad volume');
     this.#n = n + 1;
   }
 
