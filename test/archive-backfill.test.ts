@@ -5,6 +5,8 @@ import type { ArchiveFaults } from '../src/sim/archive-routes.js';
 import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/embedded-store.js';
 import { runCli, tempDir, writeConfig } from './helpers/cli.js';
+import { type ServeProcess, startServe } from './helpers/serve.js';
+import { postJson, waitForJob } from './helpers/server-harness.js';
 
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2024, 11, 1);
@@ -169,6 +171,42 @@ describe.each(FAULTS)('an archive with %s', (_name, faults, code) => {
     expect(noted[0]).toMatchObject({ via: 'rest' });
     expect(noted[0]!.note).toContain(code);
     expect(noted[0]!.end_ms - noted[0]!.start_ms).toBeGreaterThanOrEqual(28 * DAY_MS);
+  });
+});
+
+describe('a job in `gapless serve` meeting a bad archive', () => {
+  let server: SimServer;
+  let tmp: ReturnType<typeof tempDir>;
+  let serve: ServeProcess | undefined;
+
+  beforeAll(async () => {
+    ({ server, tmp } = await setUp({ badChecksum: ['2024-12'] }, ['BTC/USDT']));
+  });
+  afterAll(async () => {
+    await serve?.kill();
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it('completes exact and notes the file and the range REST filled in its record', {
+    timeout: 120_000,
+  }, async () => {
+    serve = await startServe(tmp.dir, { env: { GAPLESS_LOG_LEVEL: 'warn' } });
+    const created = await postJson(`${serve.url}/reports/backfill`, {
+      ...{ source: 'simx', subject: 'BTC/USDT', kind: 'candle', granularity: '1m' },
+      start: START,
+      end: END,
+    });
+    expect(created.status).toBe(201);
+    const job = await waitForJob(serve.url, (created.body as { id: string }).id, 100_000);
+    expect(job.status).toBe('completed');
+    // The December file twice (the retry), then its month over REST: one note, naming both.
+    expect(job.notes).toEqual([
+      expect.stringMatching(
+        /^BTCUSDT-1m-2024-12\.zip: SHA-256 .*\(ARCHIVE_CHECKSUM_MISMATCH\); 2024-12-01T00:00:00\.000Z \.\. 2025-01-01T00:00:00\.000Z fetched over REST$/,
+      ),
+    ]);
+    await expectExact(server, `${tmp.dir}/data`, ['BTC/USDT'], START, END);
   });
 });
 

@@ -150,6 +150,26 @@ for (const mode of ['embedded', 'postgres'] as const) {
       });
     });
 
+    it('keeps the notes a heartbeat sends, through beats without them and after the end', async () => {
+      for (const j of await repos.jobs.active()) await repos.jobs.cancel(j.id);
+      const job = await repos.jobs.create(newJob(25));
+      expect(job.notes ?? []).toEqual([]);
+      await repos.jobs.claim('notes', 60_000);
+      const base = { cursorTs: job.startTs, recordsWritten: 0, pagesFetched: 0 };
+      const notes = ['a.zip: not in the archive (ARCHIVE_NOT_FOUND); ... fetched over REST'];
+      expect(await repos.jobs.heartbeat(job.id, 'notes', 60_000, { ...base, notes })).toBe(true);
+      expect((await repos.jobs.get(job.id))?.notes).toEqual(notes);
+      // A beat without notes leaves them; one with more replaces them.
+      expect(await repos.jobs.heartbeat(job.id, 'notes', 60_000, base)).toBe(true);
+      expect((await repos.jobs.get(job.id))?.notes).toEqual(notes);
+      const more = [...notes, 'b.zip: SHA-256 … (ARCHIVE_CHECKSUM_MISMATCH); ...'];
+      expect(await repos.jobs.heartbeat(job.id, 'notes', 60_000, { ...base, notes: more })).toBe(
+        true,
+      );
+      expect(await repos.jobs.finish(job.id, 'notes', 'completed')).toBe(true);
+      expect(await repos.jobs.get(job.id)).toMatchObject({ status: 'completed', notes: more });
+    });
+
     it('cancel stops heartbeats and finishing; finished jobs are not changed by cancel', async () => {
       const job = await repos.jobs.create(newJob(30));
       await repos.jobs.claim('gamma', 60_000);

@@ -110,6 +110,12 @@ export interface FillOptions extends FetchEvents {
    * refuses it. A flight joined by several callers uses its creator's fence.
    */
   readonly fence?: (() => Promise<void>) | undefined;
+  /**
+   * Told which source filled each part once it is stored (archive-backed
+   * feeds; a range REST filled in an archive's stead carries a `note`).
+   * A flight joined by several callers tells its creator, as with `onRetry`.
+   */
+  readonly onOrigins?: ((origins: FillOrigin[]) => void) | undefined;
 }
 
 /** What one `fill` did. */
@@ -467,7 +473,10 @@ export class BackfillEngine {
         () =>
           fillWindow(store, fetcher, series, window, {
             signal,
-            onStored: async (origins) => this.#recordOrigins?.(series, origins),
+            onStored: async (origins) => {
+              await this.#recordOrigins?.(series, origins);
+              options.onOrigins?.(origins);
+            },
             fence: options.fence,
             onRetry: (info) => {
               metrics.retryTotal.inc(labels);

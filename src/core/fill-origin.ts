@@ -1,5 +1,6 @@
 /** @module Where a filled range came from: a bulk archive or the exchange's REST API. */
 import type { Range } from './range-math.js';
+import { formatTime } from './time.js';
 
 /** The sources a range may be filled from. */
 export const FILL_VIAS = ['archive', 'rest'] as const;
@@ -12,4 +13,32 @@ export interface FillOrigin extends Range {
   readonly via: FillVia;
   /** Why this range came over REST although an archive should have had it (a fault, reported). */
   readonly note?: string | undefined;
+}
+
+/**
+ * The origins with a note (the ranges an archive should have had but REST
+ * filled), in time order, neighbours with the same note joined (one file is
+ * stored in several chunks).
+ */
+export function notedOrigins(origins: readonly FillOrigin[]): FillOrigin[] {
+  const out: FillOrigin[] = [];
+  for (const o of [...origins].sort((a, b) => a.startMs - b.startMs)) {
+    if (o.note === undefined) continue;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.note === o.note && last.endMs === o.startMs) {
+      out[out.length - 1] = { ...last, endMs: o.endMs };
+    } else {
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+/**
+ * One line on a range REST filled in an archive's stead, as the CLI prints it
+ * and a job records it, e.g. `BTCUSDT-1m-2024-01.zip: not in the archive
+ * (ARCHIVE_NOT_FOUND); 2024-01-01T00:00:00.000Z .. 2024-02-01T00:00:00.000Z fetched over REST`.
+ */
+export function describeFallback(origin: FillOrigin): string {
+  return `${origin.note}; ${formatTime(origin.startMs)} .. ${formatTime(origin.endMs)} fetched over REST`;
 }

@@ -35,6 +35,8 @@ export interface JobView {
   readonly wait_until: string | null;
   /** Who asked for the job: `api`, `ui`, `cli` or `scheduler`. */
   readonly requested_by: JobOrigin;
+  /** Faults the job survived, one line each (an archive file left to REST); empty when none. */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -87,5 +89,6 @@ export function jobView(job: BackfillJob, nowMs: number): JobView {
     wait_reason: waiting ? (job.waitReason ?? null) : null,
     wait_until: waiting ? formatTime(job.waitUntil!) : null,
     requested_by: job.requestedBy,
+    notes: job.notes ?? [],
   };
 }

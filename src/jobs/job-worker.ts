@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BackfillEngine, FillProgress, FillResult } from '../backfill/engine.js';
 import { CancelledError, GaplessError, InvalidArgumentError } from '../core/errors.js';
+import { describeFallback, type FillOrigin, notedOrigins } from '../core/fill-origin.js';
 import { makeSeries, type Series } from '../core/series.js';
 import { describeWait, type RetryInfo, VISIBLE_WAIT_MS } from '../sources/data-fetcher.js';
 import type { BackfillJob, JobProgress, Repositories } from './job.js';
@@ -214,6 +215,10 @@ export class JobWorker {
       recordsWritten: job.recordsWritten,
       pagesFetched: job.pagesFetched,
     };
+    // Faults survived (archive files left to REST): kept across resumes, sent with every beat.
+    const earlier = job.notes ?? [];
+    const fallbacks: FillOrigin[] = [];
+    let notes: readonly string[] = earlier;
     let owned = true;
     // When the lease was last confirmed (taken before the request, to err early).
     let confirmedAt = Date.now();
@@ -229,7 +234,7 @@ export class JobWorker {
         queued = false;
         if (!owned) return;
         try {
-          const snapshot = progress;
+          const snapshot = { ...progress, notes };
           const sentAt = Date.now();
           owned = await this.#repos.jobs.heartbeat(
             job.id,
@@ -296,6 +301,14 @@ export class JobWorker {
             };
             void beat();
           },
+          // A range an archive should have had but REST filled is noted in the record at once.
+          onOrigins: (origins) => {
+            const noted = origins.filter((o) => o.note !== undefined);
+            if (noted.length === 0) return;
+            fallbacks.push(...noted);
+            notes = capNotes([...earlier, ...notedOrigins(fallbacks).map(describeFallback)]);
+            void beat();
+          },
         },
       );
       progress = {
@@ -335,6 +348,14 @@ export class JobWorker {
     }
     this.#onJobEnd?.(job, outcome);
   }
+}
+
+// A job record stays small: a whole archive gone missing would note every month of it.
+const MAX_NOTES = 50;
+
+function capNotes(lines: readonly string[]): readonly string[] {
+  if (lines.length <= MAX_NOTES) return lines;
+  return [...lines.slice(0, MAX_NOTES - 1), `... and ${lines.length - MAX_NOTES + 1} more`];
 }
 
 function seriesOf(job: BackfillJob): Series {

@@ -45,6 +45,11 @@ export interface BackfillJob {
   readonly waitUntil?: number | null;
   /** Who asked for it. */
   readonly requestedBy: JobOrigin;
+  /**
+   * Faults the job survived, one line each (an archive file that was bad or
+   * missing, and the range REST filled instead); absent or empty when none.
+   */
+  readonly notes?: readonly string[];
 }
 
 /** What a caller asks for when creating a job. */
@@ -67,6 +72,8 @@ export interface JobProgress {
   /** A wait the source imposed (Retry-After, backoff) worth showing; null or absent when none. */
   readonly waitReason?: string | null;
   readonly waitUntil?: number | null;
+  /** The job's notes so far, all of them (they replace the stored ones); absent keeps them. */
+  readonly notes?: readonly string[];
 }
 
 /** Filter and page of a job listing; newest first. */

@@ -69,6 +69,12 @@ const jobView: Schema = always({
     enum: ['api', 'ui', 'cli', 'scheduler'],
     description: 'who asked for the job; records older than the field read `api`',
   },
+  notes: {
+    type: 'array',
+    items: str(),
+    description:
+      'faults the job survived, one line each (an archive file that was bad or missing, and the range REST filled instead)',
+  },
 });
 
 // A stored double: shortest round-trip text, -0 as -0, null where the file holds NaN (no value).

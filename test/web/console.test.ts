@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // Callbacks of page.evaluate and waitForFunction run in the browser.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
   storeFromMarket,
 } from '../helpers/console-harness.js';
 import { postgresAvailable } from '../helpers/postgres.js';
-import { getJson, type Mode, postJson } from '../helpers/server-harness.js';
+import { getJson, type Mode, postJson, waitForJob } from '../helpers/server-harness.js';
 
 const hasChromium = chromiumAvailable();
 const pgAvailable = hasChromium ? await postgresAvailable() : false;
@@ -208,6 +208,32 @@ function suite(mode: Mode, full: boolean) {
         expect(stored).toEqual(expectedCandles('ETH/USDT', { startMs: start, endMs: end }));
         expect(unexpected(errors, 409)).toEqual([]);
       });
+
+      it.skipIf(mode !== 'embedded')(
+        'lists the notes of a job that survived archive faults',
+        async () => {
+          const created = await postJson(`${h.server.url}/reports/backfill`, {
+            ...{ source: 'sim', subject: 'BTC/USDT', kind: 'candle', granularity: '1m' },
+            ...{ start: JAN1, end: JAN1 + DAY },
+          });
+          const id = (created.body as { id: string }).id;
+          await waitForJob(h.server.url, id);
+          // The record as a worker leaves it after an archive fault (that path: archive-backfill.test.ts).
+          const note =
+            'BTCUSDT-1m-2024-01.zip: not in the archive (ARCHIVE_NOT_FOUND); 2024-01-01T00:00:00.000Z .. 2024-01-02T00:00:00.000Z fetched over REST';
+          const file = (
+            h.server.service.repos.jobs as unknown as { fileOf(id: string): string }
+          ).fileOf(id);
+          const record = JSON.parse(readFileSync(file, 'utf8')) as Json;
+          writeFileSync(file, JSON.stringify({ ...record, notes: [note] }));
+          const { page, errors } = await h.page();
+          await page.goto(`${h.server.url}/#/jobs/${id}`);
+          const notes = page.getByTestId('job-notes').getByRole('listitem');
+          await notes.first().waitFor();
+          await expect(notes.allTextContents()).resolves.toEqual([note]);
+          expect(errors).toEqual([]);
+        },
+      );
 
       if (!full) return;
 

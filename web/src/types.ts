@@ -38,7 +38,11 @@ export interface Job {
   readonly percentage: number;
   readonly rate_records_per_s: number | null;
   readonly eta_s: number | null;
+  readonly waiting: boolean;
+  readonly wait_reason: string | null;
   readonly requested_by: 'api' | 'ui' | 'cli' | 'scheduler';
+  /** Faults the job survived, one line each (an archive file left to REST). */
+  readonly notes: readonly string[];
 }
 
 /** A time range as the API writes it. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { startMetricsServer } from '../../app/metrics-server.js';
 import type { FillResult } from '../../backfill/engine.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import type { FillOrigin } from '../../core/fill-origin.js';
+import { describeFallback, notedOrigins } from '../../core/fill-origin.js';
 import { makeRange } from '../../core/range-math.js';
 import { type Series, seriesId } from '../../core/series.js';
 import { formatTime, parseTime } from '../../core/time.js';
@@ -141,9 +141,7 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     // Archive faults were survived (their ranges came over REST), but a user should hear of them.
     for (const o of outcomes) {
       for (const origin of notedOrigins(o.result?.origins ?? [])) {
-        process.stdout.write(
-          `archive: ${seriesId(o.series)}: ${origin.note}; ${formatTime(origin.startMs)} .. ${formatTime(origin.endMs)} fetched over REST\n`,
-        );
+        process.stdout.write(`archive: ${seriesId(o.series)}: ${describeFallback(origin)}\n`);
       }
     }
     for (const o of outcomes) {
@@ -170,21 +168,6 @@ async function runBackfill(flags: BackfillFlags): Promise<number> {
     await metrics?.close();
     await app.close();
   }
-}
-
-/** The origins with a note, neighbours with the same note (one file stored in several chunks) joined. */
-function notedOrigins(origins: readonly FillOrigin[]): FillOrigin[] {
-  const out: FillOrigin[] = [];
-  for (const o of [...origins].sort((a, b) => a.startMs - b.startMs)) {
-    if (o.note === undefined) continue;
-    const last = out[out.length - 1];
-    if (last !== undefined && last.note === o.note && last.endMs === o.startMs) {
-      out[out.length - 1] = { ...last, endMs: o.endMs };
-    } else {
-      out.push(o);
-    }
-  }
-  return out;
 }
 
 /** One line per series with refused rows: how many, and the first rule broken. */

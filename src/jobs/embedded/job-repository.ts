@@ -46,6 +46,7 @@ const jobFileSchema = z.object({
   leasePid: z.number().nullable(),
   waitReason: z.string().nullable().optional(),
   waitUntil: z.number().nullable().optional(),
+  notes: z.array(z.string()).readonly().optional(),
   // Job files written before the field existed came through the API.
   requestedBy: z.enum(JOB_ORIGINS).default('api'),
 });

@@ -19,7 +19,7 @@ const COLUMNS = `id, source, subject, kind, granularity, start_ts, end_ts, curso
   records_written, pages_fetched, status, error,
   ${ms('created_at')} AS created_ms, ${ms('updated_at')} AS updated_ms,
   ${ms('started_at')} AS started_ms, lease_owner, ${ms('lease_expires_at')} AS lease_expires_ms,
-  wait_reason, wait_until, requested_by`;
+  wait_reason, wait_until, requested_by, notes`;
 
 interface JobRow {
   id: string;
@@ -42,6 +42,7 @@ interface JobRow {
   wait_reason: string | null;
   wait_until: string | null;
   requested_by: JobOrigin;
+  notes: string[];
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -68,6 +69,7 @@ function toJob(row: JobRow): BackfillJob {
     waitReason: row.wait_reason,
     waitUntil: num(row.wait_until),
     requestedBy: row.requested_by,
+    notes: row.notes,
   };
 }
 
@@ -195,7 +197,7 @@ export class PostgresJobRepository implements JobRepository {
       `UPDATE backfill_jobs
        SET lease_expires_at = ${LEASE}, updated_at = now(),
            cursor_ts = $3, records_written = $4, pages_fetched = $5,
-           wait_reason = $7, wait_until = $8
+           wait_reason = $7, wait_until = $8, notes = COALESCE($9::jsonb, notes)
        WHERE id = $6 AND lease_owner = $1 AND status = 'running'
        RETURNING id`,
       [
@@ -207,6 +209,7 @@ export class PostgresJobRepository implements JobRepository {
         id,
         progress.waitReason ?? null,
         progress.waitUntil ?? null,
+        progress.notes === undefined ? null : JSON.stringify(progress.notes),
       ],
     );
     return result.rowCount === 1;

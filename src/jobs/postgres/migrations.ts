@@ -68,6 +68,13 @@ ALTER TABLE backfill_jobs ADD COLUMN requested_by text NOT NULL DEFAULT 'api'
   CHECK (requested_by IN ('api', 'ui', 'cli', 'scheduler'));
 `,
   },
+  {
+    // Faults a job survived (an archive file left to REST), one line each, as a JSON array.
+    version: 4,
+    sql: `
+ALTER TABLE backfill_jobs ADD COLUMN notes jsonb NOT NULL DEFAULT '[]'::jsonb;
+`,
+  },
 ];
 
 // Any constant works as long as every gapless process uses the same one.

@@ -166,7 +166,19 @@ export function JobView({ id, onEnded, onRetried }: JobViewProps) {
           <dd>{job.requested_by}</dd>
         </div>
       </dl>
+      {job.waiting && job.wait_reason !== null ? (
+        <p class="job-wait" role="status">
+          {job.wait_reason}
+        </p>
+      ) : null}
       {job.error === null ? null : <p class="job-error">{job.error}</p>}
+      {job.notes.length === 0 ? null : (
+        <ul class="job-notes" aria-label="Notes" data-testid="job-notes">
+          {job.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      )}
       {error === undefined ? null : (
         <p class="form-error" role="alert">
           {error}
