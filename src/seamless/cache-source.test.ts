@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../core/rows.js';
+import { asCandles, frameRows } from '../core/rows.js';
 import { parseSeries } from '../core/series.js';
 import { DAY_MS } from '../core/time.js';
 import { CacheSource } from './cache-source.js';
@@ -14,6 +15,7 @@ const day = (d: number) => {
   }
   return frameFromRows(series, rows);
 };
+const rowsOf = (frame: ReturnType<typeof day>) => [...frameRows(frame)] as Candle[];
 const range = (d: number, days = 1) => ({ startMs: d * DAY_MS, endMs: (d + days) * DAY_MS });
 
 describe('CacheSource', () => {
@@ -43,6 +45,30 @@ describe('CacheSource', () => {
     cache.put(series, range(3), day(3));
     expect(cache.coverageNow(series, range(0, 5))).toEqual([range(1), range(3)]);
     expect(cache.stats().rows).toBe(48);
+  });
+
+  it('keeps only the newest days of a long scan, so the scan flushes nothing', async () => {
+    const cache = new CacheSource({ maxRows: 1_000, maxRowsPerPut: 48 });
+    cache.put(series, range(1), day(1));
+    const scan = frameFromRows(
+      series,
+      [10, 11, 12, 13, 14].flatMap((d) => rowsOf(day(d))),
+    );
+    cache.put(series, range(10, 5), scan);
+    expect(cache.coverageNow(series, range(0, 20))).toEqual([range(1), range(13, 2)]);
+    const served = await cache.fetch(series, range(13, 2));
+    expect(Array.from(asCandles(served).volume)).toEqual([
+      ...Array(24).fill(13),
+      ...Array(24).fill(14),
+    ]);
+    // Its budget counts rows, not days: a day that does not fit whole is left out.
+    const odd = new CacheSource({ maxRowsPerPut: 30 });
+    odd.put(series, range(10, 5), scan);
+    expect(odd.coverageNow(series, range(0, 20))).toEqual([range(14)]);
+    // The default is an eighth of the cache.
+    const small = new CacheSource({ maxRows: 8 * 24 });
+    small.put(series, range(10, 5), scan);
+    expect(small.coverageNow(series, range(0, 20))).toEqual([range(14)]);
   });
 
   it('evicts past the byte bound and skips entries larger than it', () => {

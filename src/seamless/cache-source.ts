@@ -19,6 +19,14 @@ export interface CacheSourceOptions {
    */
   readonly maxBytes?: number;
   /**
+   * Rows one `put` may add (its newest day always): a long scan (a year of 1m bars, a backtest) keeps
+   * only its most recent days, so it neither flushes the entries that are
+   * read again and again nor pays for copying rows nobody asks for twice
+   * (PostgreSQL's ring buffer for sequential scans, the same idea).
+   * @default maxRows / 8
+   */
+  readonly maxRowsPerPut?: number;
+  /**
    * How long an entry is served after it was stored, in ms.
    * @default 300000
    */
@@ -56,6 +64,7 @@ export class CacheSource implements DataSource {
   readonly priority = 0;
   private readonly maxRows: number;
   private readonly maxBytes: number;
+  private readonly maxRowsPerPut: number;
   private readonly ttlMs: number;
   private readonly nowMs: () => number;
   // Map order is recency order: a hit re-inserts the entry at the end.
@@ -66,6 +75,11 @@ export class CacheSource implements DataSource {
   constructor(options: CacheSourceOptions = {}) {
     this.maxRows = checkLimit('maxRows', options.maxRows, 2_000_000);
     this.maxBytes = checkLimit('maxBytes', options.maxBytes, 256 * 1024 * 1024);
+    this.maxRowsPerPut = checkLimit(
+      'maxRowsPerPut',
+      options.maxRowsPerPut,
+      Math.floor(this.maxRows / 8),
+    );
     this.ttlMs = checkLimit('ttlMs', options.ttlMs, 300_000);
     this.nowMs = options.nowMs ?? Date.now;
   }
@@ -108,24 +122,41 @@ export class CacheSource implements DataSource {
   }
 
   /**
-   * Keeps the rows of `range` (a range a store covers), cut by UTC day. A day
-   * entry is replaced only by one covering at least as much of that day.
+   * Keeps the rows of `range` (a range a store covers), cut by UTC day: the
+   * most recent days, up to `maxRowsPerPut` rows. A day entry is replaced only
+   * by one covering at least as much of that day.
    */
   put(series: Series, range: Range, frame: Frame): void {
     if (this.ttlMs === 0) return;
     const id = seriesId(series);
     const expiresAtMs = this.nowMs() + this.ttlMs;
-    for (let day = Math.floor(range.startMs / DAY_MS) * DAY_MS; day < range.endMs; day += DAY_MS) {
+    // Newest day first: when the budget runs out, the older days are the ones left out.
+    const kept: { day: number; part: Range; from: number; to: number }[] = [];
+    let budget = this.maxRowsPerPut;
+    for (
+      let day = Math.floor((range.endMs - 1) / DAY_MS) * DAY_MS;
+      day + DAY_MS > range.startMs;
+      day -= DAY_MS
+    ) {
       const part = {
         startMs: Math.max(day, range.startMs),
         endMs: Math.min(day + DAY_MS, range.endMs),
       };
+      const from = lowerBound(frame, part.startMs);
+      const to = lowerBound(frame, part.endMs);
+      budget -= to - from;
+      // The newest day is kept whatever its size (the row and byte bounds still apply).
+      if (budget < 0 && kept.length > 0) break;
+      kept.push({ day, part, from, to });
+    }
+    // Stored oldest first, so the newest days are the last to be evicted.
+    for (const { day, part, from, to } of kept.reverse()) {
       const key = `${id}|${day}`;
       const old = this.entries.get(key);
       if (old !== undefined && old.range.endMs - old.range.startMs > part.endMs - part.startMs) {
         continue;
       }
-      const rows = sliceRows(frame, lowerBound(frame, part.startMs), lowerBound(frame, part.endMs));
+      const rows = sliceRows(frame, from, to);
       const bytes = frameBytes(rows);
       if (rows.length > this.maxRows || bytes > this.maxBytes) continue;
       this.remove(key);
