@@ -7,6 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parseSeries } from '../src/core/series.js';
 import { HistoryProvider } from '../src/seamless/history-provider.js';
 import { SeamlessDataProvider } from '../src/seamless/seamless-provider.js';
@@ -55,11 +57,17 @@ export async function runSeamlessBench(dir: string): Promise<Record<string, numb
     strategy: 'FAIL_FAST',
   });
 
+  // A full collection before every sample, on both sides: each sample pays for
+  // its own garbage, not for the year the sample before it left behind.
+  v8.setFlagsFromString('--expose-gc');
+  const collect = vm.runInNewContext('gc') as () => void;
   const plain: number[] = [];
   const through: number[] = [];
   for (let i = 0; i < 7; i++) {
+    collect();
     plain.push(await timed(() => history.fetch(YEAR_START, YEAR_END, { series: sim })));
     seamless.cache?.clear();
+    collect();
     through.push(await timed(() => seamless.fetch(YEAR_START, YEAR_END, { series: sim })));
   }
 
