@@ -9,6 +9,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import { makeSeries } from '../src/core/series.js';
 import { HistoryProvider } from '../src/seamless/history-provider.js';
 import { openEmbeddedStore } from '../src/storage/embedded-store.js';
+import { peakRssMb } from './peak-rss.js';
 
 /** What the parent asks for. */
 export interface BackfillJob {
@@ -60,6 +61,4 @@ tuneRuntime();
 const job = JSON.parse(process.argv[2] ?? '{}') as BackfillJob;
 if (job.warmUp === true) await backfill(job, `${job.dataDir}-warm-up`);
 const report = await backfill(job, job.dataDir);
-process.stdout.write(
-  `${JSON.stringify({ ...report, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ ...report, maxRssMb: peakRssMb() })}\n`);

@@ -10,13 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/backtest/atomic-write.js';
 import { BacktestClient, BacktestRunner, type Model } from '../src/backtest/index.js';
+import { peakRssMb } from './peak-rss.js';
 
 const [mode, ...args] = process.argv.slice(2);
 const SERIES = { source: 'sim', subject: 'BTC/USDT' } as const;
-
-function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
 
 if (mode === 'pull') {
   const [url = '', cacheDir = '', start = '', end = ''] = args;
@@ -47,7 +44,7 @@ if (mode === 'pull') {
       predictions,
       seconds,
       metrics_seconds: (performance.now() - metricsBegan) / 1000,
-      peak_rss_mb: peakRssMb(),
+      peak_rss_mb: Math.round(peakRssMb()),
     })}\n`,
   );
 } else if (mode === 'disk') {
