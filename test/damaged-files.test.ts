@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { frameRows } from '../src/core/rows.js';
@@ -7,6 +8,7 @@ import { type SimServer, startSimServer } from '../src/sim/server.js';
 import { openEmbeddedStore } from '../src/storage/index.js';
 import { runCli, simFeed, tempDir, writeConfig } from './helpers/cli.js';
 import { getJson, startTestServer } from './helpers/server-harness.js';
+import { mountTmpfs, tmpfsAvailable, unmountTmpfs } from './helpers/tmpfs.js';
 
 // Damaged day files (truncated, garbage, a flipped bit, gone while coverage
 // claims them) must never be invisible: `read` and `backfill` name the file
@@ -235,5 +237,56 @@ describe('GET /api/v1/status counts damaged files', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+// A backup or a snapshot mounted read-only: no writer can be halfway there, so
+// damage is reported without the series lock (which needs a file written).
+describe.skipIf(!tmpfsAvailable())('a damaged file in a read-only data dir', () => {
+  let sim: SimServer;
+  let tmp: { dir: string; cleanup: () => void };
+  let data: string;
+
+  beforeAll(async () => {
+    sim = await startSimServer();
+    tmp = tempDir();
+    data = join(tmp.dir, 'data');
+    mkdirSync(data);
+    mountTmpfs(data, '16m');
+    writeConfig(tmp.dir, { data_dir: './data', feeds: [simFeed(sim.url)] });
+  });
+  afterAll(async () => {
+    unmountTmpfs(data);
+    tmp.cleanup();
+    await sim?.close();
+  });
+
+  it('is reported by verify and coverage; repair says why it cannot', {
+    timeout: 60_000,
+  }, async () => {
+    expect((await runCli(['backfill', ...RANGE], tmp.dir)).code).toBe(0);
+    const damaged = join(tmp.dir, DIR, '2024-01-02.parquet');
+    truncateSync(damaged, Math.floor(readFileSync(damaged).length / 2));
+    execFileSync('mount', ['-o', 'remount,ro', data], { stdio: 'pipe' });
+
+    const verify = await runCli(['verify'], tmp.dir);
+    expect(verify.stderr).toBe('');
+    expect(verify.code).toBe(5);
+    expect(verify.stdout.split('\n')[0]).toBe(
+      `damaged ${DIR}/2024-01-02.parquet: footer missing (truncated?)`,
+    );
+    const coverage = await runCli(['coverage', '--json'], tmp.dir);
+    expect(coverage.stderr).toBe('');
+    expect(coverage.code).toBe(0);
+    expect(JSON.parse(coverage.stdout)).toEqual([
+      expect.objectContaining({
+        series: SERIES,
+        damaged: [expect.objectContaining({ day: '2024-01-02', problem: 'damaged' })],
+      }),
+    ]);
+    const repair = await runCli(['verify', '--repair'], tmp.dir);
+    expect(repair.code).toBe(5);
+    expect(repair.stderr).toMatch(/^error: .*EROFS.*\n$/);
+    expect(existsSync(damaged)).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import { checkDayFile } from './parquet/day-file-check.js';
 import { FileDamage } from './parquet/footer.js';
 import { dayFilePath, listDays } from './parquet/layout.js';
 import { quarantineDayFile } from './quarantine.js';
-import { withSeriesLock } from './series-lock.js';
+import { LockUnwritableError, withSeriesLock } from './series-lock.js';
 import type { DayFileFinding, QuarantinedFile, VerifyOptions, VerifyReport } from './store.js';
 
 // What a check of one file found: its rows, or why it is damaged; undefined when it is gone.
@@ -54,15 +54,14 @@ export class DayFileVerifier {
     const days = (await listDays(this.#dataDir, series)).filter(inRange);
     const coverage = await readSeriesCoverage(this.#dataDir, series);
     const recorded = [...coverage.records.keys()].filter(inRange);
-    const suspects = (await this.#findings(series, [...days, ...recorded], coverage, deep)).map(
-      (f) => f.day,
-    );
-    if (suspects.length === 0) {
+    const unlocked = await this.#findings(series, [...days, ...recorded], coverage, deep);
+    if (unlocked.length === 0) {
       return { series, filesChecked: days.length, findings: [], quarantined: [] };
     }
+    const suspects = unlocked.map((f) => f.day);
     // A writer renames its day files before it records them in coverage: only
     // under its lock are files and coverage seen as one.
-    return withSeriesLock(this.#dataDir, series, async () => {
+    const confirmed = withSeriesLock(this.#dataDir, series, async () => {
       const now = await readSeriesCoverage(this.#dataDir, series);
       const findings = await this.#findings(series, suspects, now, deep);
       const quarantined: QuarantinedFile[] = [];
@@ -79,6 +78,13 @@ export class DayFileVerifier {
       }
       return { series, filesChecked: days.length, findings, quarantined };
     });
+    // A data dir no one can write here has no writer halfway: what was found holds.
+    return options.repair
+      ? confirmed
+      : confirmed.catch((error: unknown) => {
+          if (!(error instanceof LockUnwritableError)) throw error;
+          return { series, filesChecked: days.length, findings: unlocked, quarantined: [] };
+        });
   }
 
   /**

@@ -23,6 +23,16 @@ const GIVE_UP_MS = 120_000;
 // there may wait seconds for a busy thread pool between create and write.
 const UNWRITTEN_STALE_MS = 60_000;
 
+// The file system will not take a lock file: read-only, or not ours to write.
+const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/**
+ * The series' lock file cannot be created because the data dir cannot be
+ * written here (a backup or a snapshot mounted read-only, another user's
+ * files): no writer can be halfway through a commit through this path.
+ */
+export class LockUnwritableError extends StorageError {}
+
 interface Owner {
   readonly pid: number;
   readonly host: string;
@@ -63,13 +73,11 @@ async function acquire(file: string, series: Series): Promise<void> {
         try {
           await makeDir(path.dirname(file));
         } catch (cause) {
-          throw new StorageError(`cannot lock ${seriesId(series)} (${file})`, { cause });
+          throw cannotLock(series, file, cause);
         }
         continue;
       }
-      if (code !== 'EEXIST') {
-        throw new StorageError(`cannot lock ${seriesId(series)} (${file})`, { cause: error });
-      }
+      if (code !== 'EEXIST') throw cannotLock(series, file, error);
     }
     if (await isStale(file)) {
       await rm(file, { force: true });
@@ -143,4 +151,11 @@ function alive(pid: number): boolean {
     // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function cannotLock(series: Series, file: string, cause: unknown): StorageError {
+  const message = `cannot lock ${seriesId(series)} (${file})`;
+  return UNWRITABLE.has(String((cause as { code?: unknown }).code))
+    ? new LockUnwritableError(message, { cause })
+    : new StorageError(message, { cause });
 }
