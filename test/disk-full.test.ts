@@ -190,8 +190,13 @@ describe.skipIf(!canMount)('a full disk (3 MB tmpfs)', () => {
       const filler = join(disk.dataDir, 'filler');
       fillDisk(filler);
       const refused = await postJson(`${serve.url}/reports/backfill`, body);
-      expect(refused.status).toBe(500);
-      expect((refused.body as { error: { code: string } }).error.code).toBe('DISK_FULL');
+      expect(refused.status).toBe(507);
+      expect(refused.body).toEqual({
+        error: {
+          code: 'DISK_FULL',
+          message: 'the server is out of disk space; see the server log',
+        },
+      });
       await expectAnswering();
       expect(leftovers(disk.dataDir)).toEqual([]);
 

@@ -62,6 +62,10 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   }
   if (error instanceof GaplessError) {
     const status = STATUS_BY_CATEGORY[error.category];
+    // The one storage failure an operator can act on at once: said as such, no path.
+    if (error.code === 'DISK_FULL') {
+      return reply(507, error.code, 'the server is out of disk space; see the server log', true);
+    }
     if (error.category === 'storage') {
       return reply(status, error.code, 'storage failure; see the server log', true);
     }
