@@ -210,6 +210,46 @@ describe('a job in `gapless serve` meeting a bad archive', () => {
   });
 });
 
+describe('the preview of an archive-backed job', () => {
+  let server: SimServer;
+  let tmp: ReturnType<typeof tempDir>;
+  let serve: ServeProcess | undefined;
+
+  beforeAll(async () => {
+    ({ server, tmp } = await setUp({}, ['BTC/USDT']));
+  });
+  afterAll(async () => {
+    await serve?.kill();
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it('counts the archive files and REST pages the job then fetches', {
+    timeout: 120_000,
+  }, async () => {
+    serve = await startServe(tmp.dir, { env: { GAPLESS_LOG_LEVEL: 'warn' } });
+    // 17 hours over REST (2 pages of 1,000), 15 daily files, 2 monthly files.
+    const start = Date.UTC(2024, 10, 15, 7);
+    const body = {
+      ...{ source: 'simx', subject: 'BTC/USDT', kind: 'candle', granularity: '1m' },
+      ...{ start, end: END },
+    };
+    const preview = (await postJson(`${serve.url}/reports/backfill/preview`, body)).body as {
+      pages: number;
+      archive_files: number;
+      request_weight: number;
+      rate_limit: { request_weight: number };
+    };
+    expect(preview).toMatchObject({ pages: 19, archive_files: 17 });
+    // The REST pages and one cross-check request per monthly file; archive files cost none.
+    expect(preview.request_weight).toBe(4 * preview.rate_limit.request_weight);
+    const created = await postJson(`${serve.url}/reports/backfill`, body);
+    const job = await waitForJob(serve.url, (created.body as { id: string }).id, 100_000);
+    expect(job).toMatchObject({ status: 'completed', pages_fetched: 19, notes: [] });
+    await expectExact(server, `${tmp.dir}/data`, ['BTC/USDT'], start, END);
+  });
+});
+
 describe('a late daily archive', () => {
   let server: SimServer;
   let tmp: ReturnType<typeof tempDir>;

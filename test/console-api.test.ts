@@ -73,6 +73,7 @@ for (const mode of MODES) {
         ],
         missing_bars: 2880,
         pages: 2, // the in-process sim pages by UTC day
+        archive_files: 0,
         pages_exact: true,
         request_weight: 2,
         eta_s: null,

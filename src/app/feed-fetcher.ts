@@ -1,9 +1,17 @@
 import { findFeed } from '../config/feeds.js';
-import { defaultArchiveUrl, type FeedConfig, type GaplessConfig } from '../config/schema.js';
+import {
+  type ArchiveConfig,
+  archiveSchema,
+  defaultArchiveUrl,
+  type FeedConfig,
+  type GaplessConfig,
+} from '../config/schema.js';
+import type { Range } from '../core/range-math.js';
 import type { Series } from '../core/series.js';
 import { createArchiveFetcher } from '../sources/archive/archive-fetcher.js';
+import { type PlanPiece, planSeriesArchive } from '../sources/archive/archive-plan.js';
 import { createBinanceKlinesFetcher } from '../sources/binance-klines-fetcher.js';
-import { createCcxtFetcher } from '../sources/ccxt-fetcher.js';
+import { CCXT_REQUEST_WEIGHT, createCcxtFetcher } from '../sources/ccxt-fetcher.js';
 import type { DataFetcher } from '../sources/data-fetcher.js';
 import { createPolygonFetcher } from '../sources/polygon-fetcher.js';
 import type { LimiterConfig } from '../sources/rate-limit/create-limiter.js';
@@ -17,18 +25,57 @@ import { createSimFetcher } from '../sources/sim-fetcher.js';
  */
 export function createFeedFetcher(feed: FeedConfig, nowMs?: () => number): DataFetcher {
   const rest = createRestFetcher(feed, nowMs);
-  if (feed.archive === false) return rest;
-  if (feed.archive === undefined && feed.exchange !== 'binance') return rest;
-  const url = feed.archive?.url ?? defaultArchiveUrl(feed);
-  if (url === undefined) return rest;
+  const archive = feedArchive(feed);
+  if (archive === undefined) return rest;
   return createArchiveFetcher({
     rest,
-    baseUrl: url,
-    market: feed.archive?.market,
-    downloadConcurrency: feed.archive?.download_concurrency,
-    crossCheckBars: feed.archive?.cross_check_bars,
-    timeoutMs: feed.archive?.timeout_ms,
+    baseUrl: archive.url,
+    market: archive.market,
+    downloadConcurrency: archive.download_concurrency,
+    crossCheckBars: archive.cross_check_bars,
+    timeoutMs: archive.timeout_ms,
   });
+}
+
+/** A feed's bulk archive with every setting resolved. */
+export type FeedArchive = ArchiveConfig & { readonly url: string };
+
+/**
+ * The archive a feed reads before REST: its `archive` block, or Binance's
+ * public archive for `exchange: binance`; undefined when it has none.
+ */
+export function feedArchive(feed: FeedConfig): FeedArchive | undefined {
+  if (feed.archive === false) return undefined;
+  if (feed.archive === undefined && feed.exchange !== 'binance') return undefined;
+  const settings = feed.archive ?? archiveSchema.parse({});
+  const url = settings.url ?? defaultArchiveUrl(feed);
+  return url === undefined ? undefined : { ...settings, url };
+}
+
+/**
+ * How the feed's fetcher splits `range` of `series`: archive files (monthly,
+ * daily) and REST pieces; undefined for a feed without an archive.
+ */
+export function archivePlanOf(
+  feed: FeedConfig,
+  series: Series,
+  range: Range,
+): PlanPiece[] | undefined {
+  return feedArchive(feed) === undefined ? undefined : planSeriesArchive(series, range);
+}
+
+/**
+ * Rate-limit weight of one REST request of the feed: `rate_limit.request_weight`,
+ * else what its fetcher counts (ccxt: {@link CCXT_REQUEST_WEIGHT}; the others: 1).
+ */
+export function requestWeightOf(feed: FeedConfig): number {
+  const configured = feed.rate_limit?.request_weight;
+  if (configured !== undefined) return configured;
+  const ownFetcher =
+    feed.exchange === 'binance-klines' ||
+    feed.exchange === 'polygon' ||
+    (feed.exchange === 'sim' && feed.api_url === undefined);
+  return ownFetcher ? 1 : CCXT_REQUEST_WEIGHT;
 }
 
 /** The feed's REST fetcher: what serves everything an archive does not. */

@@ -355,6 +355,8 @@ export const configSchema = z
 
 /** A feed after validation, defaults filled in. */
 export type FeedConfig = z.infer<typeof feedSchema>;
+/** A feed's `archive` block, defaults filled in. */
+export type ArchiveConfig = z.infer<typeof archiveSchema>;
 /** The configuration after validation, defaults filled in. */
 export type GaplessConfig = z.infer<typeof configSchema>;
 /** The `seamless_data_provider` block after validation, defaults filled in. */

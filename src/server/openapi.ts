@@ -156,12 +156,25 @@ export function openApiDocument(): Schema {
                   end_ms: int,
                   missing: { type: 'array', items: range, description: 'ranges not yet covered' },
                   missing_bars: nullable(int),
-                  pages: { type: 'integer', description: 'requests the fetch will make' },
+                  pages: {
+                    type: 'integer',
+                    description:
+                      'pages the fetch will take: a REST request or an archive file each',
+                  },
+                  archive_files: {
+                    type: 'integer',
+                    description: 'of `pages`, the archive files (archive-backed feeds; else 0)',
+                  },
                   pages_exact: {
                     type: 'boolean',
-                    description: 'false when `pages` is a lower bound (trades, unknown page size)',
+                    description:
+                      'false when `pages` is a lower bound (trades, unknown page size, archive files)',
                   },
-                  request_weight: { type: 'integer', description: '`pages * request_weight`' },
+                  request_weight: {
+                    type: 'integer',
+                    description:
+                      'rate-limit weight of the REST requests (REST pages, one cross-check per monthly file)',
+                  },
                   eta_s: nullable({
                     type: 'number',
                     description: 'seconds the rate limit needs past the burst; null without one',

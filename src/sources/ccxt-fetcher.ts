@@ -77,6 +77,9 @@ const KNOWN_OHLCV_LIMITS: Record<string, number> = {
   kraken: 720,
 };
 
+/** Rate-limit weight of one candle page when the feed does not say: Binance's for 1,000 klines. */
+export const CCXT_REQUEST_WEIGHT = 2;
+
 /**
  * A {@link DataFetcher} over any ccxt exchange. Candle ranges are cut into
  * windows of one full page each and fetched concurrently inside the shared
@@ -98,9 +101,14 @@ export function createCcxtFetcher(options: CcxtFetcherOptions): DataFetcher {
     integer: true,
   });
   checkRetryOptions(options.retry);
-  const requestWeight = checkNumber('requestWeight', options.rateLimit?.requestWeight, 2, {
-    min: 0.001,
-  });
+  const requestWeight = checkNumber(
+    'requestWeight',
+    options.rateLimit?.requestWeight,
+    CCXT_REQUEST_WEIGHT,
+    {
+      min: 0.001,
+    },
+  );
   const exchangeOptions = {
     exchange: options.exchange,
     ...(options.options === undefined ? {} : { options: options.options }),

@@ -61,6 +61,8 @@ export interface Preview {
   readonly missing: ApiRange[];
   readonly missing_bars: number | null;
   readonly pages: number;
+  /** Of `pages`, the archive files (an archive-backed feed). */
+  readonly archive_files: number;
   readonly pages_exact: boolean;
   readonly request_weight: number;
   readonly eta_s: number | null;

@@ -1,5 +1,6 @@
 /** @module `POST /reports/backfill/preview`: what a backfill would fetch, before it runs. */
 import type { Hono } from 'hono';
+import { requestWeightOf } from '../../app/feed-fetcher.js';
 import { findFeed } from '../../config/feeds.js';
 import { makeSeries, seriesId, seriesStepMs } from '../../core/series.js';
 import { formatTime } from '../../core/time.js';
@@ -53,6 +54,7 @@ export function registerPreviewRoutes(app: Hono<AppEnv>, ctx: ServerContext): vo
       })),
       missing_bars: series.kind === 'candle' ? Math.round(missingMs / stepMs) : null,
       pages: plan.pages,
+      archive_files: plan.archiveFiles,
       pages_exact: plan.pagesExact,
       request_weight: plan.requestWeight,
       eta_s: plan.etaS,
@@ -62,7 +64,7 @@ export function registerPreviewRoutes(app: Hono<AppEnv>, ctx: ServerContext): vo
           : {
               tokens_per_interval: limit.tokens_per_interval,
               interval_ms: limit.interval_ms,
-              request_weight: limit.request_weight,
+              request_weight: requestWeightOf(feed),
             },
     });
   });

@@ -20,12 +20,11 @@ import {
   type Trade,
 } from '../../core/rows.js';
 import type { Series } from '../../core/series.js';
-import { DAY_MS } from '../../core/time.js';
 import { collectPages, type DataFetcher, type FetchOptions } from '../data-fetcher.js';
 import { checkNumber } from '../options-check.js';
 import { AggTradesCsvParser } from './agg-trades-csv-parser.js';
 import { ArchiveError } from './archive-error.js';
-import { type PlanPiece, planArchive } from './archive-plan.js';
+import { type PlanPiece, planSeriesArchive } from './archive-plan.js';
 import { compareSample, sampleRange } from './cross-check.js';
 import { DownloadSlots } from './download-slots.js';
 import { type ArchiveParser, KlineCsvParser, type ParsedArchive } from './kline-csv-parser.js';
@@ -142,10 +141,7 @@ class ArchiveFetcher implements DataFetcher {
 
   async *pages(series: Series, range: Range, options: FetchOptions = {}): AsyncGenerator<Page> {
     const stepMs = series.kind === 'candle' ? granularityMs(series.granularity ?? '') : 0;
-    // Archives hold bars up to a day (1w bars do not fit in a month's file).
-    const archived = series.kind === 'trade' || DAY_MS % stepMs === 0;
-    // The range ends at the last closed bar: a file whose period ended by then is published.
-    const plan = archived ? planArchive(range, range.endMs) : [{ via: 'rest' as const, ...range }];
+    const plan = planSeriesArchive(series, range);
     const stop = new AbortController();
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);

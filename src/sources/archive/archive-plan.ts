@@ -1,6 +1,8 @@
 /** @module Which parts of a range come from monthly archives, daily archives and REST. */
 import { monthOf } from '../../core/archive-layout.js';
+import { granularityMs } from '../../core/granularity.js';
 import type { Range } from '../../core/range-math.js';
+import type { Series } from '../../core/series.js';
 import { DAY_MS } from '../../core/time.js';
 
 /** One part of a planned fill. */
@@ -48,4 +50,15 @@ export function planArchive(range: Range, publishedBeforeMs: number): PlanPiece[
     at = Math.min(dayEnd, range.endMs);
   }
   return out;
+}
+
+/**
+ * How an archive-backed fetch of `series` splits `range`: {@link planArchive}
+ * up to the range's end, which the caller has cut at the last closed bar.
+ * Bars longer than a day do not fit a daily or monthly file: all REST.
+ */
+export function planSeriesArchive(series: Series, range: Range): PlanPiece[] {
+  const stepMs = series.kind === 'candle' ? granularityMs(series.granularity ?? '') : 0;
+  const archived = series.kind === 'trade' || DAY_MS % stepMs === 0;
+  return archived ? planArchive(range, range.endMs) : [{ via: 'rest', ...range }];
 }

@@ -264,6 +264,16 @@ export function BackfillForm({ feeds, values, onChange, onStarted, refresh }: Ba
             <p>
               Will fetch <strong data-pages={preview.pages}>{count(preview.pages)}</strong>{' '}
               {preview.pages === 1 ? 'page' : 'pages'}
+              {preview.archive_files > 0 ? (
+                <>
+                  {' '}
+                  (
+                  <span data-archive-files={preview.archive_files}>
+                    {count(preview.archive_files)}
+                  </span>{' '}
+                  of them archive {preview.archive_files === 1 ? 'file' : 'files'})
+                </>
+              ) : null}
               {preview.pages_exact ? '' : ' (at least)'} for{' '}
               {preview.missing_bars === null
                 ? 'the missing time'
