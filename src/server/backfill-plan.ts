@@ -58,7 +58,8 @@ export function planBackfill(
   let requests = 0;
   let pagesExact = true;
   const inProcessSim = feed.exchange === 'sim' && feed.api_url === undefined;
-  const archive = feedArchive(feed);
+  // Each monthly candle file is checked against a few bars fetched over REST.
+  const crossChecked = series.kind === 'candle' && (feedArchive(feed)?.cross_check_bars ?? 0) > 0;
   const restPages = (range: Range) => {
     if (inProcessSim) return Math.ceil(range.endMs / DAY_MS) - Math.floor(range.startMs / DAY_MS);
     if (series.kind === 'candle') {
@@ -84,9 +85,7 @@ export function planBackfill(
       archiveFiles++;
       // A file's hole longer than an hour is fetched over REST: more pages, never fewer.
       pagesExact = false;
-      if (piece.via === 'monthly' && series.kind === 'candle' && archive!.cross_check_bars > 0) {
-        requests++;
-      }
+      if (piece.via === 'monthly' && crossChecked) requests++;
     }
   }
   const limit = inProcessSim ? undefined : feed.rate_limit;
