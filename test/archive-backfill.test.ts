@@ -137,14 +137,31 @@ describe('archive-backed backfill against the sim archive', () => {
   });
 });
 
-const FAULTS: [string, ArchiveFaults, string][] = [
-  ['a wrong checksum', { badChecksum: ['2024-12'] }, 'ARCHIVE_CHECKSUM_MISMATCH'],
-  ['a missing month', { missing: ['2025-01'] }, 'ARCHIVE_NOT_FOUND'],
-  ['a truncated zip', { truncated: ['2024-12'] }, 'ARCHIVE_CHECKSUM_MISMATCH'],
-  ['values that disagree with REST', { wrongValues: ['2025-01'] }, 'ARCHIVE_CROSS_CHECK_FAILED'],
+// What stood in for the bad month: REST, or the month's daily files when only its monthly file is missing.
+const FAULTS: [string, ArchiveFaults, string, 'rest' | 'archive'][] = [
+  ['a wrong checksum', { badChecksum: ['2024-12'] }, 'ARCHIVE_CHECKSUM_MISMATCH', 'rest'],
+  ['a missing month', { missing: ['2025-01'] }, 'ARCHIVE_NOT_FOUND', 'archive'],
+  [
+    'a missing month whose days are missing too',
+    {
+      missing: [
+        '2025-01',
+        ...Array.from({ length: 31 }, (_, d) => `2025-01-${String(d + 1).padStart(2, '0')}`),
+      ],
+    },
+    'ARCHIVE_NOT_FOUND',
+    'rest',
+  ],
+  ['a truncated zip', { truncated: ['2024-12'] }, 'ARCHIVE_CHECKSUM_MISMATCH', 'rest'],
+  [
+    'values that disagree with REST',
+    { wrongValues: ['2025-01'] },
+    'ARCHIVE_CROSS_CHECK_FAILED',
+    'rest',
+  ],
 ];
 
-describe.each(FAULTS)('an archive with %s', (_name, faults, code) => {
+describe.each(FAULTS)('an archive with %s', (_name, faults, code, via) => {
   let server: SimServer;
   let tmp: ReturnType<typeof tempDir>;
 
@@ -156,21 +173,31 @@ describe.each(FAULTS)('an archive with %s', (_name, faults, code) => {
     tmp.cleanup();
   });
 
-  it('ends exact, the bad month fetched over REST and reported', { timeout: 120_000 }, async () => {
+  it(`ends exact, the bad month filled from ${via} and reported`, {
+    timeout: 120_000,
+  }, async () => {
     const run = await runCli(['backfill', ...MONTHS], tmp.dir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(code);
-    // One line for the bad file, however many chunks stored it.
-    expect(run.stdout.split('\n').filter((l) => l.startsWith('archive:'))).toHaveLength(1);
+    // One line for the bad file, however many chunks (or daily files) stored it.
+    const lines = run.stdout.split('\n').filter((l) => l.startsWith('archive:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      via === 'rest' ? / fetched over REST$/ : / taken from daily archive files$/,
+    );
     expect(server.stats().archiveFaults).toBeGreaterThan(0);
     await expectExact(server, `${tmp.dir}/data`, ['BTC/USDT'], START, END);
     const [btc] = await coverageJson(tmp.dir);
     const noted = btc!.origins.filter((o) => o.note !== undefined);
     expect(noted).toHaveLength(1);
-    expect(noted[0]).toMatchObject({ via: 'rest' });
+    expect(noted[0]).toMatchObject({ via });
     expect(noted[0]!.note).toContain(code);
     expect(noted[0]!.end_ms - noted[0]!.start_ms).toBeGreaterThanOrEqual(28 * DAY_MS);
+    // The month's own file is named, whatever stood in for it.
+    expect(noted[0]!.note).toMatch(/^BTCUSDT-1m-20\d\d-\d\d\.zip: /);
+    // Daily files in the month's place: REST only for the other month's cross-check sample.
+    if (via === 'archive') expect(server.stats().byPath['/api/v3/klines']).toBeLessThanOrEqual(2);
   });
 });
 

@@ -11,7 +11,11 @@ export type FillVia = (typeof FILL_VIAS)[number];
 /** A range and the source that filled it, with why when it was not the first choice. */
 export interface FillOrigin extends Range {
   readonly via: FillVia;
-  /** Why this range came over REST although an archive should have had it (a fault, reported). */
+  /**
+   * Why this range did not come from the archive file that should have had it
+   * (a fault, reported): REST stood in, or (`via: 'archive'`) the daily files
+   * of a month whose monthly file is missing.
+   */
   readonly note?: string | undefined;
 }
 
@@ -25,7 +29,7 @@ export function notedOrigins(origins: readonly FillOrigin[]): FillOrigin[] {
   for (const o of [...origins].sort((a, b) => a.startMs - b.startMs)) {
     if (o.note === undefined) continue;
     const last = out[out.length - 1];
-    if (last !== undefined && last.note === o.note && last.endMs === o.startMs) {
+    if (last?.note === o.note && last.via === o.via && last.endMs === o.startMs) {
       out[out.length - 1] = { ...last, endMs: o.endMs };
     } else {
       out.push(o);
@@ -35,10 +39,11 @@ export function notedOrigins(origins: readonly FillOrigin[]): FillOrigin[] {
 }
 
 /**
- * One line on a range REST filled in an archive's stead, as the CLI prints it
- * and a job records it, e.g. `BTCUSDT-1m-2024-01.zip: not in the archive
- * (ARCHIVE_NOT_FOUND); 2024-01-01T00:00:00.000Z .. 2024-02-01T00:00:00.000Z fetched over REST`.
+ * One line on a range filled in an archive file's stead, as the CLI prints it
+ * and a job records it, e.g. `BTCUSDT-1m-2024-01.zip: SHA-256 … (ARCHIVE_CHECKSUM_MISMATCH);
+ * 2024-01-01T00:00:00.000Z .. 2024-02-01T00:00:00.000Z fetched over REST`.
  */
 export function describeFallback(origin: FillOrigin): string {
-  return `${origin.note}; ${formatTime(origin.startMs)} .. ${formatTime(origin.endMs)} fetched over REST`;
+  const how = origin.via === 'rest' ? 'fetched over REST' : 'taken from daily archive files';
+  return `${origin.note}; ${formatTime(origin.startMs)} .. ${formatTime(origin.endMs)} ${how}`;
 }

@@ -20,6 +20,7 @@ import {
   type Trade,
 } from '../../core/rows.js';
 import type { Series } from '../../core/series.js';
+import { DAY_MS } from '../../core/time.js';
 import { collectPages, type DataFetcher, type FetchOptions } from '../data-fetcher.js';
 import { checkNumber } from '../options-check.js';
 import { AggTradesCsvParser } from './agg-trades-csv-parser.js';
@@ -76,8 +77,9 @@ type Outcome = FileRead & { readonly release: () => void };
  * A {@link DataFetcher} that fills whole months from monthly archive files,
  * whole days from daily ones and the rest over REST. Every file is checked
  * against its `.CHECKSUM` before its rows are used (a mismatch is tried once
- * more), a sample of each month is cross-checked with REST, and any file
- * that is missing, bad or disagreeing leaves its range to REST, reported
+ * more), a sample of each month is cross-checked with REST; a missing
+ * monthly file is replaced by its month's daily files, and any other file
+ * that is missing, bad or disagreeing leaves its range to REST, each reported
  * through `onOrigin` with a note. Files download `downloadConcurrency` at a
  * time while earlier ones are being stored; pages still come in time order.
  * @example
@@ -145,7 +147,9 @@ class ArchiveFetcher implements DataFetcher {
     const stop = new AbortController();
     const signal =
       options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
-    const loads = new Map<number, Promise<Outcome>>();
+    const loads = new Map<PlanPiece, Promise<Outcome>>();
+    // Days standing in for a monthly file the archive lacks, with the month's note.
+    const standIns = new Map<PlanPiece, string>();
     let current: Outcome | undefined;
     const startLoads = (from: number) => {
       let ahead = 0;
@@ -153,10 +157,10 @@ class ArchiveFetcher implements DataFetcher {
         const piece = plan[i]!;
         if (piece.via === 'rest') continue;
         ahead++;
-        if (!loads.has(i)) {
+        if (!loads.has(piece)) {
           const load = this.#load(series, piece, stepMs, signal, options);
           load.catch(() => {});
-          loads.set(i, load);
+          loads.set(piece, load);
         }
       }
     };
@@ -168,21 +172,32 @@ class ArchiveFetcher implements DataFetcher {
           yield* this.#restPages(series, piece, options);
           continue;
         }
-        const outcome = await loads.get(i)!;
-        loads.delete(i);
+        const outcome = await loads.get(piece)!;
+        loads.delete(piece);
         current = outcome;
         if (!outcome.ok) {
           outcome.release();
           const { error } = outcome;
+          const missing = error.code === 'ARCHIVE_NOT_FOUND';
           // Archive errors name their file first.
-          const why =
-            error.code === 'ARCHIVE_NOT_FOUND'
-              ? `${archiveFileName(outcome.file)}: not in the archive`
-              : error.message;
-          yield* this.#restPages(series, piece, options, `${why} (${error.code})`);
+          const why = missing
+            ? `${archiveFileName(outcome.file)}: not in the archive`
+            : error.message;
+          const note = `${why} (${error.code})`;
+          if (missing && piece.via === 'monthly') {
+            // A month not published (yet: in a month's first days, or never): its days may be.
+            const days = daysOf(piece);
+            for (const day of days) standIns.set(day, note);
+            plan.splice(i, 1, ...days);
+            i--;
+            continue;
+          }
+          // A missing day of a missing month says so in the month's words: one line, not thirty.
+          const standIn = standIns.get(piece);
+          yield* this.#restPages(series, piece, options, missing ? (standIn ?? note) : note);
           continue;
         }
-        yield* this.#filePages(series, piece, outcome, stepMs, options);
+        yield* this.#filePages(series, piece, outcome, stepMs, options, standIns.get(piece));
         outcome.release();
       }
     } finally {
@@ -292,17 +307,22 @@ class ArchiveFetcher implements DataFetcher {
     yield* this.#rest.pages(series, range, rest);
   }
 
-  /** A good file's rows as pages; holes in its candles longer than `holeCheckMs` go to REST. */
+  /**
+   * A good file's rows as pages; holes in its candles longer than `holeCheckMs`
+   * go to REST. `note` marks its archive origins (a day standing in for a missing month).
+   */
   async *#filePages(
     series: Series,
     piece: PlanPiece,
     outcome: Extract<Outcome, { ok: true }>,
     stepMs: number,
     options: FetchOptions,
+    note?: string,
   ): AsyncGenerator<Page> {
+    const noted = note === undefined ? {} : { note };
     const name = archiveFileName(outcome.file);
     if (series.kind === 'trade') {
-      options.onOrigin?.({ ...piece, via: 'archive' });
+      options.onOrigin?.({ ...piece, via: 'archive', ...noted });
       yield { startMs: piece.startMs, endMs: piece.endMs, rows: outcome.parsed.rows as Trade[] };
       return;
     }
@@ -313,7 +333,7 @@ class ArchiveFetcher implements DataFetcher {
       let to = from;
       while (to < columns.length && columns.tsMs[to]! < hole.startMs) to++;
       if (hole.startMs > at) {
-        options.onOrigin?.({ startMs: at, endMs: hole.startMs, via: 'archive' });
+        options.onOrigin?.({ startMs: at, endMs: hole.startMs, via: 'archive', ...noted });
         yield columnarPage(at, hole.startMs, sliceColumns(columns, from, to));
       }
       yield* this.#restPages(
@@ -326,10 +346,19 @@ class ArchiveFetcher implements DataFetcher {
       at = hole.endMs;
     }
     if (at < piece.endMs) {
-      options.onOrigin?.({ startMs: at, endMs: piece.endMs, via: 'archive' });
+      options.onOrigin?.({ startMs: at, endMs: piece.endMs, via: 'archive', ...noted });
       yield columnarPage(at, piece.endMs, sliceColumns(columns, from, columns.length));
     }
   }
+}
+
+/** The UTC days of a monthly piece, as daily pieces. */
+function daysOf(month: PlanPiece): PlanPiece[] {
+  const days: PlanPiece[] = [];
+  for (let t = month.startMs; t < month.endMs; t += DAY_MS) {
+    days.push({ via: 'daily', startMs: t, endMs: t + DAY_MS });
+  }
+  return days;
 }
 
 /** Stretches with no candle longer than `minMs`, bar aligned, inside `period`. */
