@@ -20,9 +20,9 @@ export interface FillOrigin extends Range {
 }
 
 /**
- * The origins with a note (the ranges an archive should have had but REST
- * filled), in time order, neighbours with the same note joined (one file is
- * stored in several chunks).
+ * The origins with a note (the ranges an archive file should have filled but
+ * did not), in time order, neighbours with the same note and source joined
+ * (one file is stored in several chunks, a month's days one after another).
  */
 export function notedOrigins(origins: readonly FillOrigin[]): FillOrigin[] {
   const out: FillOrigin[] = [];
