@@ -231,6 +231,7 @@ function suite(mode: Mode, full: boolean) {
           const notes = page.getByTestId('job-notes').getByRole('listitem');
           await notes.first().waitFor();
           await expect(notes.allTextContents()).resolves.toEqual([note]);
+          await screenshot(page, `${mode}-job-notes`);
           expect(errors).toEqual([]);
         });
       }
