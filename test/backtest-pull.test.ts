@@ -116,7 +116,7 @@ describe('BacktestClient and BacktestRunner against a real server with a month o
     expect([...files.keys()]).toEqual(['2024-01-02', '2024-01-05']);
     for (const [day, file] of files) {
       const onDisk = readFileSync(join(server.dataDir, `sim/BTC%2FUSDT/candle/1m/${day}.parquet`));
-      expect(Buffer.from(file.bytes).equals(onDisk)).toBe(true);
+      expect(Buffer.concat(file.parts).equals(onDisk)).toBe(true);
       expect(file.sha256).toBe(manifest.find((e) => e.date === day)!.sha256);
     }
     const bad = await getJson(

@@ -195,15 +195,15 @@ export class BacktestClient {
           if (i === undefined) return;
           waiting.delete(day);
           const local = cachedPath(this.cacheDir, wanted[i]!.key);
-          writeFileAtomicSync(local, file.bytes);
+          writeFileAtomicSync(local, file.parts);
           out[i] = {
             day,
             path: local,
-            sizeBytes: file.bytes.length,
+            sizeBytes: file.size,
             sha256: file.sha256,
             action: cached[i] === undefined ? 'downloaded' : 'updated',
           };
-          progress.advance(file.bytes.length);
+          progress.advance(file.size);
         };
         if (this.#bundles) await this.#pullBundle(series, waiting, store);
         // Days no bundle carried (an older server, or a day gone since the manifest): one GET each.
@@ -254,8 +254,8 @@ export class BacktestClient {
     if (file === undefined) {
       throw new NotFoundError(`${seriesId(series)} on ${day} is no longer on ${this.url}`);
     }
-    const { bytes } = await this.#download(file);
-    writeFileAtomicSync(cachedPath(this.cacheDir, file.key), bytes);
+    const { parts } = await this.#download(file);
+    writeFileAtomicSync(cachedPath(this.cacheDir, file.key), parts);
   }
 
   // The waiting days in bundles; a cut or damaged answer is asked again for the days still
@@ -289,7 +289,7 @@ export class BacktestClient {
         'FILE_CHANGED',
       );
     }
-    return { bytes, sha256: got };
+    return { parts: [bytes], size: bytes.length, sha256: got };
   }
 
   // Nothing at all for the series: say whether the subject is unknown or only this series.

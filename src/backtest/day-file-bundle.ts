@@ -1,5 +1,5 @@
 /** @module Reads `GET /data/backfill/bundle`: many day files of a series in one answer, split as it streams in. */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { NotFoundError, SourceError } from '../core/errors.js';
 import type { Series } from '../core/series.js';
 import { type HttpGetOptions, httpGetStream } from './http-get.js';
@@ -10,9 +10,10 @@ export const MAX_BUNDLE_DAYS = 100;
 // A header is a few dozen bytes of JSON; anything longer is not a bundle.
 const MAX_HEADER_BYTES = 4096;
 
-/** One day file out of a bundle. */
+/** One day file out of a bundle, as the pieces it arrived in (slices of the received chunks, not copied). */
 export interface BundledFile {
-  readonly bytes: Uint8Array;
+  readonly parts: readonly Uint8Array[];
+  readonly size: number;
   /** Hex SHA-256 the server sent, checked against the bytes. */
   readonly sha256: string;
 }
@@ -60,14 +61,28 @@ export function parseBundle(body: Uint8Array, url: string): Map<string, BundledF
   return out;
 }
 
+// The file being received: its header, and its bytes and hash so far.
+interface Incoming {
+  readonly date: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly parts: Uint8Array[];
+  readonly hash: Hash;
+  got: number;
+}
+
 /**
  * A bundle's files out of its bytes as they arrive, in any cuts: each file
- * is handed over whole, hashed, while later ones are still on the wire. Only
- * the unfinished tail of the last chunk is kept between chunks.
+ * is handed over whole, hashed, while later ones are still on the wire. A
+ * file's bytes are never copied: it is handed over as slices of the chunks
+ * it came in (a pull writes them with one `writev`), and only a header cut
+ * between two chunks is joined.
  */
 export class BundleReader {
   readonly #url: string;
-  #rest: Uint8Array = new Uint8Array(0);
+  // Bytes of the next header read so far (its length, then its JSON).
+  #head: Uint8Array = new Uint8Array(0);
+  #file: Incoming | undefined;
 
   constructor(url: string) {
     this.#url = url;
@@ -75,53 +90,61 @@ export class BundleReader {
 
   /** Takes the next bytes; calls `onFile` for every file they complete. */
   push(chunk: Uint8Array, onFile: (day: string, file: BundledFile) => void): void {
-    const data = this.#rest.length === 0 ? chunk : Buffer.concat([this.#rest, chunk]);
     let at = 0;
-    for (;;) {
-      const frame = this.#frame(data, at);
-      if (frame === undefined) break;
-      const bytes = data.subarray(frame.start, frame.start + frame.size);
-      if (createHash('sha256').update(bytes).digest('hex') !== frame.sha256) {
-        this.#bad(`${frame.date} fails its hash`);
+    while (at < chunk.length) {
+      const file = this.#file;
+      if (file === undefined) {
+        at = this.#readHead(chunk, at, onFile);
+        continue;
       }
-      onFile(frame.date, { bytes, sha256: frame.sha256 });
-      at = frame.start + frame.size;
+      const part = chunk.subarray(at, at + Math.min(file.size - file.got, chunk.length - at));
+      file.parts.push(part);
+      file.hash.update(part);
+      file.got += part.length;
+      at += part.length;
+      if (file.got === file.size) this.#finish(onFile);
     }
-    // Copied: the tail must not pin the whole chunk it came in.
-    this.#rest = data.slice(at);
   }
 
   /** Ends the answer: throws if it stopped inside a file. */
   end(): void {
-    const rest = this.#rest;
-    if (rest.length === 0) return;
-    if (rest.length < 4) this.#bad('truncated header length');
-    const header = this.#header(rest, 0);
-    if (header === undefined) this.#bad('truncated header');
-    this.#bad(`${header!.date} is truncated`);
+    if (this.#file !== undefined) this.#bad(`${this.#file.date} is truncated`);
+    if (this.#head.length === 0) return;
+    this.#bad(this.#head.length < 4 ? 'truncated header length' : 'truncated header');
   }
 
-  // The frame starting at `at`, or undefined while its bytes are not all in.
-  #frame(data: Uint8Array, at: number) {
-    const header = this.#header(data, at);
-    if (header === undefined || data.length < header.start + header.size) return undefined;
-    return header;
-  }
-
-  #header(
-    data: Uint8Array,
+  // Takes header bytes from `chunk` at `at`; starts the file once its header is whole.
+  #readHead(
+    chunk: Uint8Array,
     at: number,
-  ): { date: string; size: number; sha256: string; start: number } | undefined {
-    if (data.length - at < 4) return undefined;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const headerLength = view.getUint32(at);
-    if (headerLength > MAX_HEADER_BYTES) this.#bad('header too long');
-    if (data.length - at - 4 < headerLength) return undefined;
+    onFile: (day: string, file: BundledFile) => void,
+  ): number {
+    const have = this.#head.length;
+    const want = have < 4 ? 4 : 4 + this.#headerLength();
+    const end = Math.min(chunk.length, at + want - have);
+    this.#head =
+      have === 0 ? chunk.slice(at, end) : Buffer.concat([this.#head, chunk.subarray(at, end)]);
+    if (this.#head.length >= 4 && this.#head.length === 4 + this.#headerLength()) {
+      const file = this.#start(this.#head.subarray(4));
+      this.#head = new Uint8Array(0);
+      this.#file = file;
+      if (file.size === 0) this.#finish(onFile);
+    }
+    return end;
+  }
+
+  // The JSON header's length, from the first 4 bytes of the head.
+  #headerLength(): number {
+    const length = new DataView(this.#head.buffer, this.#head.byteOffset, 4).getUint32(0);
+    if (length > MAX_HEADER_BYTES) this.#bad('header too long');
+    return length;
+  }
+
+  // The file a whole header announces.
+  #start(json: Uint8Array): Incoming {
     let header: { date?: unknown; size_bytes?: unknown; sha256?: unknown };
     try {
-      header = JSON.parse(
-        Buffer.from(data.buffer, data.byteOffset + at + 4, headerLength).toString(),
-      );
+      header = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.length).toString());
     } catch {
       return this.#bad('header is not JSON');
     }
@@ -135,7 +158,14 @@ export class BundleReader {
     ) {
       return this.#bad('header lacks date, size_bytes or sha256');
     }
-    return { date, size, sha256, start: at + 4 + headerLength };
+    return { date, size, sha256, parts: [], hash: createHash('sha256'), got: 0 };
+  }
+
+  #finish(onFile: (day: string, file: BundledFile) => void): void {
+    const { date, size, sha256, parts, hash } = this.#file!;
+    this.#file = undefined;
+    if (hash.digest('hex') !== sha256) this.#bad(`${date} fails its hash`);
+    onFile(date, { parts, size, sha256 });
   }
 
   #bad(why: string): never {

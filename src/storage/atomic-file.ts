@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../core/errors.js';
+import { tempNameFor, tempNameOwner } from '../core/temp-name.js';
 import { isNotFound } from './parquet/layout.js';
-
-// `.{final name}.{pid}.{random}.tmp`: hidden and ending in `.tmp`, so no
-// `*.parquet` (or `*.json`) glob ever matches a half-written file.
-const TEMP_RE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
 /**
  * How old a temp file of a process that still seems alive must be before it
@@ -16,13 +12,12 @@ export const STALE_TEMP_AGE_MS = 3_600_000;
 
 /** A fresh temp path beside `finalPath` that no `*.parquet` glob can match. */
 export function tempPathFor(finalPath: string): string {
-  const name = `.${path.basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  return path.join(path.dirname(finalPath), name);
+  return path.join(path.dirname(finalPath), tempNameFor(path.basename(finalPath)));
 }
 
 /** Whether a file name is one of our temp files. */
 export function isTempName(name: string): boolean {
-  return TEMP_RE.test(name);
+  return tempNameOwner(name) !== undefined;
 }
 
 /** Flushes a file's data to disk. */
@@ -116,9 +111,8 @@ async function isStale(
   staleAgeMs: number,
   nowMs: number,
 ): Promise<boolean> {
-  const match = TEMP_RE.exec(name);
-  if (!match) return false;
-  const pid = Number(match[1]);
+  const pid = tempNameOwner(name);
+  if (pid === undefined) return false;
   if (pid !== process.pid && !isAlive(pid)) return true;
   try {
     return nowMs - (await stat(file)).mtimeMs > staleAgeMs;
