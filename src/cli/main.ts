@@ -1,18 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { GAPLESS_VERSION } from '../core/version.js';
-import { registerBackfillCommand } from './commands/backfill.js';
-import { registerBacktestCommand } from './commands/backtest.js';
-import { registerCoverageCommand } from './commands/coverage.js';
-import { registerHistoryCommand } from './commands/history.js';
-import { registerJobsCommand } from './commands/jobs.js';
-import { registerPullCommand } from './commands/pull.js';
-import { registerReadCommand } from './commands/read.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerSimCommand } from './commands/sim.js';
-import { registerSymbolsCommand } from './commands/symbols.js';
-import { registerVerifyCommand } from './commands/verify.js';
-import { registerWorkerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor } from './exit-codes.js';
 import { guardOutput } from './output-guard.js';
 import { tuneRuntime } from './runtime.js';
@@ -26,18 +14,29 @@ const program = new Command('gapless')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerBackfillCommand(program);
-registerCoverageCommand(program);
-registerReadCommand(program);
-registerVerifyCommand(program);
-registerServeCommand(program);
-registerSimCommand(program);
-registerWorkerCommand(program);
-registerJobsCommand(program);
-registerSymbolsCommand(program);
-registerHistoryCommand(program);
-registerPullCommand(program);
-registerBacktestCommand(program);
+// Each command's module, loaded only when it runs: together they pull in the server, the
+// job repositories, DuckDB's bindings and Arrow, which made every command (even `--help
+// backfill`) take a second to start. Help, `--version` and unknown commands load them all.
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  backfill: async () => (await import('./commands/backfill.js')).registerBackfillCommand,
+  coverage: async () => (await import('./commands/coverage.js')).registerCoverageCommand,
+  read: async () => (await import('./commands/read.js')).registerReadCommand,
+  verify: async () => (await import('./commands/verify.js')).registerVerifyCommand,
+  serve: async () => (await import('./commands/serve.js')).registerServeCommand,
+  sim: async () => (await import('./commands/sim.js')).registerSimCommand,
+  worker: async () => (await import('./commands/worker.js')).registerWorkerCommand,
+  jobs: async () => (await import('./commands/jobs.js')).registerJobsCommand,
+  symbols: async () => (await import('./commands/symbols.js')).registerSymbolsCommand,
+  history: async () => (await import('./commands/history.js')).registerHistoryCommand,
+  pull: async () => (await import('./commands/pull.js')).registerPullCommand,
+  backtest: async () => (await import('./commands/backtest.js')).registerBacktestCommand,
+};
+const named = process.argv[2];
+const wanted =
+  named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) {
+  register(program);
+}
 
 try {
   await program.parseAsync(process.argv);
