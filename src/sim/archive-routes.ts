@@ -15,11 +15,12 @@ import {
 import { granularityMs } from '../core/granularity.js';
 import {
   AGG_TRADE_CSV_HEADER,
-  aggTradeCsv,
   BINANCE_INTERVALS,
   KLINE_CSV_HEADER,
-  klineCsv,
+  writeAggTradeCsv,
+  writeKlineCsv,
 } from './binance-format.js';
+import { CsvWriter } from './csv-writer.js';
 import type { SimMarket } from './market.js';
 import { zipOne } from './zip-writer.js';
 
@@ -149,20 +150,20 @@ export class ArchiveRoutes {
     return made;
   }
 
-  /** The file's CSV, built a day at a time (a month of 1m candles is ~4 MB of text). */
+  /** The file's CSV, made a day of rows at a time (a month of 1m candles is ~4 MB of text). */
   #csv(file: ArchiveFile, subject: string, wrong: boolean, holes: readonly string[]): Buffer {
     const futures = file.market !== 'spot';
     // Binance moved spot archives to microseconds in 2025; futures kept milliseconds.
     const scale = !futures && file.startMs >= MICROS_SINCE_MS ? 1000 : 1;
-    const parts: Buffer[] = [];
-    if (futures) {
-      parts.push(Buffer.from(file.dataset === 'klines' ? KLINE_CSV_HEADER : AGG_TRADE_CSV_HEADER));
-    }
+    // Sized for klines (~100 bytes a row) so a month is written without regrowing.
+    const rows =
+      file.dataset === 'klines' ? (file.endMs - file.startMs) / granularityMs(file.interval!) : 0;
+    const csv = new CsvWriter(Math.min(Math.max(rows * 110, 1 << 16), 1 << 26));
+    if (futures) csv.text(file.dataset === 'klines' ? KLINE_CSV_HEADER : AGG_TRADE_CSV_HEADER);
     const now = this.nowMs();
     for (let day = file.startMs; day < file.endMs; day += DAY_MS) {
       if (holes.includes(new Date(day).toISOString().slice(0, 10))) continue;
       const range = { startMs: day, endMs: day + DAY_MS };
-      let text = '';
       if (file.dataset === 'klines') {
         const interval = file.interval!;
         const stepMs = granularityMs(interval);
@@ -172,16 +173,15 @@ export class ArchiveRoutes {
           if (every !== undefined && Math.floor(c.tsMs / stepMs) % every === 0) {
             row = { ...row, high: row.low - 1 };
           }
-          text += klineCsv(row, stepMs, scale);
+          writeKlineCsv(csv, row, stepMs, scale);
         }
       } else {
         for (const t of this.market.trades(subject, range, now)) {
-          text += aggTradeCsv(wrong ? { ...t, amount: t.amount + 1 } : t, futures, scale);
+          writeAggTradeCsv(csv, wrong ? { ...t, amount: t.amount + 1 } : t, futures, scale);
         }
       }
-      parts.push(Buffer.from(text));
     }
-    return Buffer.concat(parts);
+    return csv.bytes();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Candle, Trade } from '../core/rows.js';
+import { CsvWriter } from './csv-writer.js';
 
 /** Binance's spot symbol for a subject: `BTC/USDT` -> `BTCUSDT`. */
 export function binanceSymbol(subject: string): string {
@@ -80,8 +81,18 @@ export function klineJson(c: Candle, stepMs: number, timeScale = 1): string {
 
 /** One kline as a line of Binance's archive CSV (same fields as {@link klineJson}, no quotes). */
 export function klineCsv(c: Candle, stepMs: number, timeScale = 1): string {
+  const csv = new CsvWriter(256);
+  writeKlineCsv(csv, c, stepMs, timeScale);
+  return csv.bytes().toString();
+}
+
+/** {@link klineCsv} into `csv`, with no string made on the way. */
+export function writeKlineCsv(csv: CsvWriter, c: Candle, stepMs: number, timeScale = 1): void {
   const x = klineExtras(c, stepMs, timeScale);
-  return `${x.open},${c.open},${c.high},${c.low},${c.close},${c.volume},${x.close},${x.quoteVolume},${x.trades},${x.takerBase},${x.takerQuote},0\n`;
+  csv.int(x.open).comma().number(c.open, 2).comma().number(c.high, 2).comma();
+  csv.number(c.low, 2).comma().number(c.close, 2).comma().number(c.volume, 4).comma();
+  csv.int(x.close).comma().number(x.quoteVolume, 4).comma().int(x.trades).comma();
+  csv.number(x.takerBase, 4).comma().number(x.takerQuote, 4).text(',0').newline();
 }
 
 /** The header line of futures kline archives (spot files have none). */
@@ -89,15 +100,24 @@ export const KLINE_CSV_HEADER =
   'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n';
 
 /**
- * One aggregate trade as a line of Binance's archive CSV; spot files spell
- * booleans `True`/`False` and add `is_best_match`, futures files do not.
+ * One aggregate trade as a line of Binance's archive CSV into `csv`; spot
+ * files spell booleans `True`/`False` and add `is_best_match`, futures files
+ * do not.
  */
-export function aggTradeCsv(t: Trade, futures: boolean, timeScale = 1): string {
+export function writeAggTradeCsv(csv: CsvWriter, t: Trade, futures: boolean, timeScale = 1): void {
   const id = Number(t.tradeId);
   const maker = t.side === 'sell';
-  return futures
-    ? `${id},${t.price},${t.amount},${id},${id},${t.tsMs * timeScale},${maker}\n`
-    : `${id},${t.price},${t.amount},${id},${id},${t.tsMs * timeScale},${maker ? 'True' : 'False'},True\n`;
+  csv.int(id).comma().number(t.price, 2).comma().number(t.amount, 4).comma();
+  csv
+    .int(id)
+    .comma()
+    .int(id)
+    .comma()
+    .int(t.tsMs * timeScale)
+    .comma();
+  if (futures) csv.text(maker ? 'true' : 'false');
+  else csv.text(maker ? 'True,True' : 'False,True');
+  csv.newline();
 }
 
 /** The header line of futures aggTrades archives. */
