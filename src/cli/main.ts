@@ -14,9 +14,10 @@ const program = new Command('gapless')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-// Each command's module, loaded only when it runs: together they pull in the server, the
-// job repositories, DuckDB's bindings and Arrow, which made every command (even `--help
-// backfill`) take a second to start. Help, `--version` and unknown commands load them all.
+// Each command's module, loaded only when it runs: together they pull in the HTTP server,
+// the job repositories (pg), the metrics and Arrow, which made every command (even
+// `backfill --help`) take a second to start. Help, `--version` and unknown commands load
+// them all.
 const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   backfill: async () => (await import('./commands/backfill.js')).registerBackfillCommand,
   coverage: async () => (await import('./commands/coverage.js')).registerCoverageCommand,
