@@ -159,6 +159,9 @@ export async function runBacktestBench(dir: string): Promise<BacktestBench> {
       await fetch(`${server.url}/data/backfill/index`).then((r) => r.arrayBuffer());
       for (let i = 0; i < 3; i++) {
         const into = i === 2 ? cacheDir : join(dir, `cache-${i}`);
+        // What the backfill (or the last floor) wrote goes to disk first: the kernel's
+        // writeback of it would otherwise land inside the pull measured next.
+        await run('sync');
         pulls.push(await child<Pulled>('pull', server.url, into, YEAR.start, YEAR.end));
         const floor = await child<{ bytes: number; seconds: number }>(
           'disk',
